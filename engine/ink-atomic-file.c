@@ -1,0 +1,2 @@
+/* ink-atomic-file.c: being written */
+#include "ink-model-private.h"

@@ -1,0 +1,2 @@
+/* ink-description.c: being written */
+#include "ink-model-private.h"

@@ -1,0 +1,2 @@
+/* ink-glm.c: being written */
+#include "ink-model-private.h"

@@ -1,0 +1,2 @@
+/* ink-image-io.c: being written */
+#include "ink-model-private.h"

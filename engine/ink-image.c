@@ -1,0 +1,2 @@
+/* ink-image.c: being written */
+#include "ink-model-private.h"

@@ -1,0 +1,2 @@
+/* ink-inkmodel.c: being written */
+#include "ink-model-private.h"

@@ -1,0 +1,2 @@
+/* ink-json.c: being written */
+#include "ink-model-private.h"

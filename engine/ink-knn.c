@@ -1,0 +1,2 @@
+/* ink-knn.c: being written */
+#include "ink-model-private.h"

@@ -1,0 +1,2 @@
+/* ink-labels.c: being written */
+#include "ink-model-private.h"

@@ -1,0 +1,2 @@
+/* ink-model.c: being written */
+#include "ink-model-private.h"

@@ -1,0 +1,2 @@
+/* ink-nn-kernels.c: being written */
+#include "ink-model-private.h"

@@ -1,0 +1,2 @@
+/* ink-nn.c: being written */
+#include "ink-model-private.h"

@@ -1,0 +1,2 @@
+/* ink-pipeline.c: being written */
+#include "ink-model-private.h"

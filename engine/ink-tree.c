@@ -1,0 +1,2 @@
+/* ink-tree.c: being written */
+#include "ink-model-private.h"

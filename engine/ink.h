@@ -1,0 +1,17 @@
+/* ink.h: the Inkling engine's public API, in one include
+ *
+ * The engine is plain C11 with no GLib or GTK. Every handle is opaque and
+ * owned by whoever created it unless a function says "takes ownership".
+ * Errors are an InkStatus plus an optional caller-owned InkError.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "ink-builder.h"
+#include "ink-description.h"
+#include "ink-features.h"
+#include "ink-image.h"
+#include "ink-model.h"
+#include "ink-status.h"
+#include "ink-value.h"
