@@ -1,2 +1,4 @@
 /* ink-tree.c: being written */
 #include "ink-model-private.h"
+
+const InkModelOps ink_tree_ops = { 0 };
