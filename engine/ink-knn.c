@@ -1,4 +1,549 @@
-/* ink-knn.c: being written */
+/* ink-knn.c: the k-nearest-neighbors classifier (linear index, squared
+ * Euclidean distance), Core ML's KNearestNeighborsClassifier
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
 #include "ink-model-private.h"
 
-const InkModelOps ink_knn_ops = { 0 };
+struct InkKnn {
+  size_t dims;
+  InkKnnWeighting weighting;
+  int64_t k;
+  /* Stored examples: n rows of dims floats, owned or mapped. */
+  float *samples;
+  size_t n, cap;
+  bool samples_owned;
+  InkLabels sample_labels; /* one per example */
+  InkLabels classes;       /* distinct labels in order of first appearance */
+  size_t *sample_class;    /* index into classes, one per example */
+  size_t cap_sample_class;
+  bool has_default;
+  InkLabels default_label; /* one entry when has_default */
+};
+
+/* Neighbours are considered in chunks; k is capped so votes stay cheap. */
+#define INK_KNN_MAX_K 1000
+
+InkModel *
+ink_knn_new (size_t dims, InkKnnWeighting weighting, int64_t k, bool labels_int64)
+{
+  InkModel *m;
+  InkKnn *knn;
+
+  if (dims == 0 || k < 1 || weighting > INK_KNN_INVERSE_DISTANCE)
+    return NULL;
+  m = ink_model_alloc (INK_MODEL_KNN_CLASSIFIER);
+  knn = calloc (1, sizeof *knn);
+  if (m == NULL || knn == NULL) {
+    free (knn);
+    ink_model_free (m);
+    return NULL;
+  }
+  knn->dims = dims;
+  knn->weighting = weighting;
+  knn->k = k;
+  knn->samples_owned = true;
+  knn->sample_labels.is_int64 = labels_int64;
+  knn->classes.is_int64 = labels_int64;
+  knn->default_label.is_int64 = labels_int64;
+  m->body.knn = knn;
+  return m;
+}
+
+static InkKnn *
+knn_of (const InkModel *m)
+{
+  return m != NULL && m->kind == INK_MODEL_KNN_CLASSIFIER ? m->body.knn : NULL;
+}
+
+InkStatus
+ink_knn_set_default_label_string (InkModel *m, const char *label)
+{
+  InkKnn *knn = knn_of (m);
+
+  if (knn == NULL || label == NULL || knn->default_label.is_int64)
+    return INK_ERR_INVALID_ARGUMENT;
+  ink_labels_clear (&knn->default_label);
+  if (!ink_labels_append_string (&knn->default_label, label))
+    return INK_ERR_NO_MEMORY;
+  knn->has_default = true;
+  return INK_OK;
+}
+
+InkStatus
+ink_knn_set_default_label_int64 (InkModel *m, int64_t label)
+{
+  InkKnn *knn = knn_of (m);
+
+  if (knn == NULL || !knn->default_label.is_int64)
+    return INK_ERR_INVALID_ARGUMENT;
+  ink_labels_clear (&knn->default_label);
+  knn->default_label.is_int64 = true;
+  if (!ink_labels_append_int64 (&knn->default_label, label))
+    return INK_ERR_NO_MEMORY;
+  knn->has_default = true;
+  return INK_OK;
+}
+
+/* Makes mapped samples writable before the first change. */
+static bool
+own_samples (InkKnn *knn)
+{
+  float *copy;
+
+  if (knn->samples_owned)
+    return true;
+  copy = malloc ((knn->n > 0 ? knn->n : 1) * knn->dims * sizeof *copy);
+  if (copy == NULL)
+    return false;
+  if (knn->n > 0)
+    memcpy (copy, knn->samples, knn->n * knn->dims * sizeof *copy);
+  knn->samples = copy;
+  knn->cap = knn->n;
+  knn->samples_owned = true;
+  return true;
+}
+
+static bool
+grow_samples (InkKnn *knn)
+{
+  size_t cap = knn->cap == 0 ? 16 : knn->cap * 2;
+  float *p;
+
+  if (knn->n < knn->cap)
+    return true;
+  if (cap > SIZE_MAX / (knn->dims * sizeof *p))
+    return false;
+  p = realloc (knn->samples, cap * knn->dims * sizeof *p);
+  if (p == NULL)
+    return false;
+  knn->samples = p;
+  knn->cap = cap;
+  return true;
+}
+
+/* Records the class of the example just labelled at index i. */
+static bool
+index_class (InkKnn *knn, size_t i)
+{
+  const InkLabels *l = &knn->sample_labels;
+  size_t c = l->is_int64 ? ink_labels_find_int64 (&knn->classes, l->ints[i])
+                         : ink_labels_find_string (&knn->classes, l->strings[i]);
+
+  if (c == SIZE_MAX) {
+    bool ok = l->is_int64 ? ink_labels_append_int64 (&knn->classes, l->ints[i])
+                          : ink_labels_append_string (&knn->classes, l->strings[i]);
+    if (!ok)
+      return false;
+    c = knn->classes.n - 1;
+  }
+  if (!INK_GROW (knn->sample_class, i, knn->cap_sample_class))
+    return false;
+  knn->sample_class[i] = c;
+  return true;
+}
+
+static InkStatus
+add_example (InkModel *m, const float *vector, const char *slabel, int64_t ilabel, InkError *err)
+{
+  InkKnn *knn = knn_of (m);
+  bool ok;
+
+  if (knn == NULL || vector == NULL)
+    return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "examples go into a k-NN classifier");
+  if ((slabel == NULL) != knn->sample_labels.is_int64)
+    return ink_error_set (err, INK_ERR_TYPE_MISMATCH, "this k-NN classifier has %s labels",
+                          knn->sample_labels.is_int64 ? "int64" : "string");
+  for (size_t j = 0; j < knn->dims; j++) {
+    if (!isfinite (vector[j]))
+      return ink_error_set (err, INK_ERR_INVALID_ARGUMENT,
+                            "an example's value %zu is not a finite number", j);
+  }
+  if (!own_samples (knn) || !grow_samples (knn))
+    return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+  ok = slabel != NULL ? ink_labels_append_string (&knn->sample_labels, slabel)
+                      : ink_labels_append_int64 (&knn->sample_labels, ilabel);
+  if (!ok || !index_class (knn, knn->n)) {
+    if (ok)
+      knn->sample_labels.n--;
+    return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+  }
+  memcpy (knn->samples + knn->n * knn->dims, vector, knn->dims * sizeof *vector);
+  knn->n++;
+  return INK_OK;
+}
+
+InkStatus
+ink_knn_add_example_string (InkModel *m, const float *vector, const char *label, InkError *err)
+{
+  if (label == NULL)
+    return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "an example needs a label");
+  return add_example (m, vector, label, 0, err);
+}
+
+InkStatus
+ink_knn_add_example_int64 (InkModel *m, const float *vector, int64_t label, InkError *err)
+{
+  return add_example (m, vector, NULL, label, err);
+}
+
+size_t
+ink_knn_n_examples (const InkModel *m)
+{
+  const InkKnn *knn = knn_of (m);
+
+  return knn != NULL ? knn->n : 0;
+}
+
+static InkStatus
+knn_finish (InkModel *m, InkError *err)
+{
+  InkKnn *knn = m->body.knn;
+  const InkUpdateParameter *k_param =
+    ink_description_find_update_parameter (&m->desc, INK_PARAM_NUMBER_OF_NEIGHBORS);
+  size_t dim = 0;
+  bool known = false;
+  InkStatus st;
+
+  if (k_param == NULL) {
+    InkUpdateParameter p = { .key = INK_PARAM_NUMBER_OF_NEIGHBORS,
+                             .type = INK_PARAM_INT64,
+                             .default_value = (double) knn->k,
+                             .has_range = true,
+                             .min = 1,
+                             .max = INK_KNN_MAX_K };
+    st = ink_description_set_update_parameter (&m->desc, &p, err);
+    if (st != INK_OK)
+      return st;
+  } else {
+    if (k_param->type != INK_PARAM_INT64 || k_param->default_value < 1 ||
+        k_param->default_value > INK_KNN_MAX_K)
+      return ink_error_set (err, INK_ERR_INVALID_MODEL,
+                            "numberOfNeighbors must be an integer from 1 to %d", INK_KNN_MAX_K);
+    knn->k = (int64_t) k_param->default_value;
+  }
+  st = ink_model_input_dimension (m, &dim, &known, err);
+  if (st != INK_OK)
+    return st;
+  if (known && dim != knn->dims)
+    return ink_error_set (err, INK_ERR_INVALID_MODEL,
+                          "the k-NN index has %zu dimensions but its inputs give %zu",
+                          knn->dims, dim);
+  if (knn->n == 0 && !knn->has_default)
+    return ink_error_set (err, INK_ERR_INVALID_MODEL,
+                          "a k-NN classifier with no examples needs a default label");
+  return ink_classifier_check (m, &knn->classes, err);
+}
+
+static float
+squared_distance (const float *a, const float *b, size_t n)
+{
+  float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+  size_t j = 0;
+
+  for (; j + 4 <= n; j += 4) {
+    float d0 = a[j] - b[j], d1 = a[j + 1] - b[j + 1];
+    float d2 = a[j + 2] - b[j + 2], d3 = a[j + 3] - b[j + 3];
+    s0 += d0 * d0;
+    s1 += d1 * d1;
+    s2 += d2 * d2;
+    s3 += d3 * d3;
+  }
+  for (; j < n; j++) {
+    float d = a[j] - b[j];
+    s0 += d * d;
+  }
+  return (s0 + s1) + (s2 + s3);
+}
+
+/* Finds the k nearest examples, nearest first; an earlier example wins a
+ * tie in distance. Returns how many were found (min (k, n)). */
+static size_t
+nearest (const InkKnn *knn, const float *x, size_t k, float *best_d, size_t *best_i)
+{
+  size_t found = 0;
+
+  for (size_t i = 0; i < knn->n; i++) {
+    float d = squared_distance (x, knn->samples + i * knn->dims, knn->dims);
+    size_t pos;
+    if (found == k && d >= best_d[k - 1])
+      continue;
+    pos = found < k ? found++ : k - 1;
+    while (pos > 0 && best_d[pos - 1] > d) {
+      best_d[pos] = best_d[pos - 1];
+      best_i[pos] = best_i[pos - 1];
+      pos--;
+    }
+    best_d[pos] = d;
+    best_i[pos] = i;
+  }
+  return found;
+}
+
+/* Reads the query vector: borrowed straight from a float32 multi-array when
+ * possible, else converted into buf. */
+static InkStatus
+query_vector (const InkModel *m, const InkFeatures *inputs, float *buf, const float **x,
+              InkError *err)
+{
+  const InkKnn *knn = m->body.knn;
+  const InkValue *v =
+    m->desc.n_inputs == 1 ? ink_features_get (inputs, m->desc.inputs[0].name) : NULL;
+  double *tmp;
+  InkStatus st;
+
+  if (v != NULL && ink_value_get_type (v) == INK_VALUE_MULTIARRAY &&
+      ink_value_array_type (v) == INK_ARRAY_FLOAT32 && ink_value_array_count (v) == knn->dims) {
+    *x = ink_value_array_const_data (v);
+    return INK_OK;
+  }
+  tmp = malloc (knn->dims * sizeof *tmp);
+  if (tmp == NULL)
+    return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+  st = ink_model_gather_inputs (m, inputs, tmp, knn->dims, err);
+  for (size_t j = 0; st == INK_OK && j < knn->dims; j++)
+    buf[j] = (float) tmp[j];
+  free (tmp);
+  *x = buf;
+  return st;
+}
+
+static InkStatus
+predict_empty (const InkModel *m, InkFeatures *out, InkError *err)
+{
+  const InkKnn *knn = m->body.knn;
+  double one = 1.0;
+
+  return ink_classifier_emit (m, &knn->default_label, &one, out, err);
+}
+
+/* The label output's name: the predicted feature, else the first output
+ * of the labels' type. */
+static const char *
+label_output (const InkModel *m)
+{
+  const char *name = ink_description_predicted_feature_name (&m->desc);
+  InkValueType want = m->body.knn->classes.is_int64 ? INK_VALUE_INT64 : INK_VALUE_STRING;
+
+  if (name[0] != '\0')
+    return name;
+  for (size_t i = 0; i < m->desc.n_outputs; i++) {
+    if (m->desc.outputs[i].type.type == want)
+      return m->desc.outputs[i].name;
+  }
+  return NULL;
+}
+
+/* Emits label and probabilities. Equal votes go to the class with the
+ * nearer example, which the plain argmax cannot know. */
+static InkStatus
+emit (const InkModel *m, const double *votes, const double *nearest_d, InkFeatures *out,
+      InkError *err)
+{
+  const InkLabels *classes = &m->body.knn->classes;
+  const char *name;
+  size_t best = 0;
+  InkStatus st = ink_classifier_emit (m, classes, votes, out, err);
+
+  if (st != INK_OK)
+    return st;
+  for (size_t c = 1; c < classes->n; c++) {
+    if (votes[c] > votes[best] || (votes[c] == votes[best] && nearest_d[c] < nearest_d[best]))
+      best = c;
+  }
+  name = label_output (m);
+  if (name == NULL)
+    return INK_OK;
+  return ink_features_set (out, name,
+                           classes->is_int64 ? ink_value_new_int64 (classes->ints[best])
+                                             : ink_value_new_string (classes->strings[best]));
+}
+
+static InkStatus
+knn_predict (const InkModel *m, const InkFeatures *inputs, InkFeatures *out, InkError *err)
+{
+  const InkKnn *knn = m->body.knn;
+  size_t k = (size_t) knn->k < knn->n ? (size_t) knn->k : knn->n;
+  size_t nc = knn->classes.n, found;
+  float *buf, *best_d;
+  size_t *best_i;
+  double *votes, *nearest_d, total = 0.0;
+  const float *x = NULL;
+  bool exact = false;
+  InkStatus st;
+
+  if (knn->n == 0)
+    return predict_empty (m, out, err);
+  buf = malloc (knn->dims * sizeof *buf + k * sizeof *best_d);
+  best_i = malloc (k * sizeof *best_i);
+  votes = calloc (2 * nc, sizeof *votes);
+  if (buf == NULL || best_i == NULL || votes == NULL) {
+    st = ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+    goto out;
+  }
+  best_d = buf + knn->dims;
+  nearest_d = votes + nc;
+  st = query_vector (m, inputs, buf, &x, err);
+  if (st != INK_OK)
+    goto out;
+  found = nearest (knn, x, k, best_d, best_i);
+  /* With inverse-distance weights an exact match would weigh infinitely:
+   * then only the exact matches vote, equally. */
+  exact = knn->weighting == INK_KNN_INVERSE_DISTANCE && found > 0 && best_d[0] == 0.0f;
+  for (size_t c = 0; c < nc; c++)
+    nearest_d[c] = INFINITY;
+  for (size_t j = 0; j < found; j++) {
+    size_t c = knn->sample_class[best_i[j]];
+    double w = 1.0;
+    if (knn->weighting == INK_KNN_INVERSE_DISTANCE)
+      w = exact ? (best_d[j] == 0.0f ? 1.0 : 0.0) : 1.0 / (double) best_d[j];
+    votes[c] += w;
+    total += w;
+    if (best_d[j] < nearest_d[c])
+      nearest_d[c] = best_d[j];
+  }
+  for (size_t c = 0; c < nc; c++)
+    votes[c] = total > 0.0 ? votes[c] / total : 0.0;
+  st = emit (m, votes, nearest_d, out, err);
+out:
+  free (buf);
+  free (best_i);
+  free (votes);
+  return st;
+}
+
+static void
+knn_free_body (InkModel *m)
+{
+  InkKnn *knn = m->body.knn;
+
+  if (knn->samples_owned)
+    free (knn->samples);
+  ink_labels_clear (&knn->sample_labels);
+  ink_labels_clear (&knn->classes);
+  ink_labels_clear (&knn->default_label);
+  free (knn->sample_class);
+  free (knn);
+  m->body.knn = NULL;
+}
+
+static InkStatus
+knn_copy_body (InkModel *dst, const InkModel *src, InkError *err)
+{
+  const InkKnn *s = src->body.knn;
+  InkKnn *d = calloc (1, sizeof *d);
+
+  if (d == NULL)
+    return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+  dst->body.knn = d;
+  d->dims = s->dims;
+  d->weighting = s->weighting;
+  d->k = s->k;
+  d->has_default = s->has_default;
+  d->samples_owned = true;
+  d->sample_labels.is_int64 = d->classes.is_int64 = s->sample_labels.is_int64;
+  if (!ink_labels_copy (&d->default_label, &s->default_label))
+    return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+  for (size_t i = 0; i < s->n; i++) {
+    const float *row = s->samples + i * s->dims;
+    InkStatus st = s->sample_labels.is_int64
+                     ? ink_knn_add_example_int64 (dst, row, s->sample_labels.ints[i], err)
+                     : ink_knn_add_example_string (dst, row, s->sample_labels.strings[i], err);
+    if (st != INK_OK)
+      return st;
+  }
+  return INK_OK;
+}
+
+static InkStatus
+knn_to_json (const InkModel *m, cJSON *obj, InkWeightWriter *w, InkError *err)
+{
+  const InkKnn *knn = m->body.knn;
+
+  cJSON_AddNumberToObject (obj, "dimensions", (double) knn->dims);
+  cJSON_AddStringToObject (obj, "weighting",
+                           knn->weighting == INK_KNN_INVERSE_DISTANCE ? "inverseDistance"
+                                                                      : "uniform");
+  cJSON_AddNumberToObject (obj, "k", (double) knn->k);
+  cJSON_AddStringToObject (obj, "index", "linear");
+  cJSON_AddStringToObject (obj, "distance", "squaredEuclidean");
+  cJSON_AddBoolToObject (obj, "int64Labels", knn->sample_labels.is_int64);
+  cJSON_AddItemToObject (obj, "labels", ink_labels_to_json (&knn->sample_labels));
+  if (knn->has_default)
+    cJSON_AddItemToObject (obj, "defaultLabel", ink_labels_to_json (&knn->default_label));
+  if (knn->n > 0) {
+    cJSON *ref = ink_weight_writer_add (w, knn->samples, knn->n * knn->dims);
+    if (ref == NULL)
+      return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory writing examples");
+    cJSON_AddItemToObject (obj, "samples", ref);
+  }
+  return INK_OK;
+}
+
+static InkStatus
+knn_from_json (InkModel *m, const cJSON *obj, InkWeightReader *r, InkError *err)
+{
+  InkKnn *knn = calloc (1, sizeof *knn);
+  const char *weighting;
+  int64_t dims, k;
+  bool int64_labels = false;
+  InkWeights samples = { 0 };
+  const cJSON *def = cJSON_GetObjectItemCaseSensitive (obj, "defaultLabel");
+  const cJSON *ref = cJSON_GetObjectItemCaseSensitive (obj, "samples");
+
+  if (knn == NULL)
+    return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+  m->body.knn = knn;
+  knn->samples_owned = true;
+  if (ink_json_get_int (obj, "dimensions", 1, 1 << 24, &dims, err) != INK_OK ||
+      ink_json_get_int (obj, "k", 1, INK_KNN_MAX_K, &k, err) != INK_OK ||
+      ink_json_get_string (obj, "weighting", &weighting, err) != INK_OK ||
+      ink_json_opt_bool (obj, "int64Labels", &int64_labels, err) != INK_OK)
+    return INK_ERR_FORMAT;
+  knn->dims = (size_t) dims;
+  knn->k = k;
+  knn->weighting = strcmp (weighting, "inverseDistance") == 0 ? INK_KNN_INVERSE_DISTANCE
+                                                              : INK_KNN_UNIFORM;
+  knn->sample_labels.is_int64 = knn->classes.is_int64 = int64_labels;
+  knn->default_label.is_int64 = int64_labels;
+  if (ink_labels_from_json (&knn->sample_labels, cJSON_GetObjectItemCaseSensitive (obj, "labels"),
+                            err) != INK_OK)
+    return INK_ERR_FORMAT;
+  if (knn->sample_labels.n > 0 && knn->sample_labels.is_int64 != int64_labels)
+    return ink_error_set (err, INK_ERR_FORMAT, "k-NN labels do not match their declared type");
+  knn->sample_labels.is_int64 = int64_labels;
+  if (def != NULL) {
+    if (ink_labels_from_json (&knn->default_label, def, err) != INK_OK)
+      return INK_ERR_FORMAT;
+    if (knn->default_label.n != 1 || knn->default_label.is_int64 != int64_labels)
+      return ink_error_set (err, INK_ERR_FORMAT, "the k-NN default label is malformed");
+    knn->has_default = true;
+  }
+  if (ref != NULL && ink_weight_reader_get (r, ref, &samples, "k-NN examples", err) != INK_OK)
+    return INK_ERR_FORMAT;
+  if (samples.count != knn->sample_labels.n * knn->dims)
+    return ink_error_set (err, INK_ERR_FORMAT,
+                          "the k-NN index holds %zu values for %zu labels of %zu dimensions",
+                          samples.count, knn->sample_labels.n, knn->dims);
+  knn->samples = samples.data;
+  knn->n = knn->cap = knn->sample_labels.n;
+  knn->samples_owned = samples.owned;
+  for (size_t i = 0; i < knn->n; i++) {
+    if (!index_class (knn, i))
+      return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+  }
+  return INK_OK;
+}
+
+const InkModelOps ink_knn_ops = {
+  .finish = knn_finish,
+  .predict = knn_predict,
+  .free_body = knn_free_body,
+  .copy_body = knn_copy_body,
+  .to_json = knn_to_json,
+  .from_json = knn_from_json,
+};

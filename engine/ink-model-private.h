@@ -47,6 +47,11 @@ struct InkModelDescription {
 
 void ink_description_clear (InkModelDescription *d);
 bool ink_description_copy (InkModelDescription *dst, const InkModelDescription *src);
+bool ink_description_set_user_metadata (InkModelDescription *d, const char *key,
+                                        const char *value);
+/* Validates (range, default within it) and stores a copy. */
+InkStatus ink_description_set_update_parameter (InkModelDescription *d,
+                                                const InkUpdateParameter *p, InkError *err);
 /* Copies name, short description and type (with its enumerated sizes). */
 bool ink_feature_description_init (InkFeatureDescription *dst, const char *name,
                                    const InkFeatureType *type, const char *short_description);
@@ -142,6 +147,8 @@ struct InkModel {
 /* Allocates a model of kind with an empty description and no body. */
 InkModel *ink_model_alloc (InkModelKind kind);
 
+/* Maps a Core ML model type name back to its kind; false when unknown. */
+bool ink_model_kind_from_string (const char *name, InkModelKind *kind);
 bool ink_model_kind_is_classifier (InkModelKind kind);
 bool ink_model_kind_is_network (InkModelKind kind);
 bool ink_model_kind_is_pipeline (InkModelKind kind);
@@ -187,3 +194,25 @@ InkStatus ink_json_opt_bool (const cJSON *obj, const char *key, bool *out, InkEr
 InkStatus ink_json_get_doubles (const cJSON *obj, const char *key, double **out, size_t *n,
                                 InkError *err);
 cJSON *ink_json_doubles (const double *v, size_t n);
+
+/* ink-classifier.c */
+/* Concatenates the model's declared inputs, in declaration order, into out
+ * (exactly n doubles): a double or int64 gives one value, a multi-array all
+ * its elements. The error names the model and the counts. */
+InkStatus ink_model_gather_inputs (const InkModel *model, const InkFeatures *inputs, double *out,
+                                   size_t n, InkError *err);
+/* The length of that vector from the declared inputs (for finish): *known
+ * is false when a multi-array input has no fixed shape. Inputs that are not
+ * numbers or multi-arrays are errors. */
+InkStatus ink_model_input_dimension (const InkModel *model, size_t *dim, bool *known,
+                                     InkError *err);
+/* For finish: the classifier has labels, a declared label output of their
+ * type and, when named, a dictionary output for the probabilities. */
+InkStatus ink_classifier_check (const InkModel *model, const InkLabels *labels, InkError *err);
+/* A regressor's n values go under the predicted feature name (else the
+ * first output): a double when n is 1 and the output is not declared as a
+ * multi-array, else a float64 multi-array (of the declared shape when it is
+ * fixed). _check is for finish. */
+InkStatus ink_regressor_check (const InkModel *model, size_t n, InkError *err);
+InkStatus ink_regressor_emit (const InkModel *model, const double *values, size_t n,
+                              InkFeatures *out, InkError *err);

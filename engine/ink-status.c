@@ -67,7 +67,7 @@ InkStatus
 ink_error_prefix (InkError *err, const char *format, ...)
 {
   char prefix[INK_ERROR_MESSAGE_SIZE];
-  char joined[INK_ERROR_MESSAGE_SIZE];
+  char joined[2 * INK_ERROR_MESSAGE_SIZE + 2];
   va_list args;
 
   if (err == NULL)
@@ -76,6 +76,7 @@ ink_error_prefix (InkError *err, const char *format, ...)
   vsnprintf (prefix, sizeof prefix, format, args);
   va_end (args);
   snprintf (joined, sizeof joined, "%s: %s", prefix, err->message);
-  memcpy (err->message, joined, sizeof joined);
+  memcpy (err->message, joined, sizeof err->message - 1);
+  err->message[sizeof err->message - 1] = '\0';
   return err->status;
 }

@@ -1,0 +1,152 @@
+/* ink-nn-private.h: the neural network's layers, plan and kernels
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "ink-model-private.h"
+
+/* Weight slots of a layer: convolution and inner product use WEIGHTS and
+ * BIAS; batchnorm uses GAMMA, BETA, MEAN, VARIANCE. */
+enum {
+  INK_W_WEIGHTS = 0,
+  INK_W_BIAS = 1,
+  INK_W_GAMMA = 0,
+  INK_W_BETA = 1,
+  INK_W_MEAN = 2,
+  INK_W_VARIANCE = 3,
+  INK_W_SLOTS = 4,
+};
+
+/* A blob's per-example shape: channels, height, width (Core ML's legacy
+ * [C, H, W] with batch and sequence of 1). */
+typedef struct {
+  size_t c, h, w;
+} InkShape;
+
+static inline size_t
+ink_shape_count (InkShape s)
+{
+  return s.c * s.h * s.w;
+}
+
+/* Resolved geometry of a convolution or pooling window. */
+typedef struct {
+  size_t in_c, in_h, in_w;
+  size_t out_c, out_h, out_w;
+  size_t k_h, k_w, stride_h, stride_w, dil_h, dil_w;
+  size_t pad_top, pad_left, pad_bottom, pad_right;
+  size_t groups;
+} InkWindow;
+
+typedef struct {
+  char *name;
+  InkLayerKind kind;
+  char **inputs;
+  size_t n_inputs;
+  char **outputs;
+  size_t n_outputs;
+  bool updatable;
+  /* Parameters as given to the builder; their weight pointers are unused
+   * (the values live in w[]). */
+  union {
+    InkConvolutionParams convolution;
+    InkInnerProductParams inner_product;
+    InkPoolingParams pooling;
+    InkActivationParams activation;
+    InkFlattenParams flatten;
+    InkReshapeParams reshape;
+    InkBatchnormParams batchnorm;
+    InkAddParams add;
+  } p;
+  InkWeights w[INK_W_SLOTS];
+  /* Plan, filled by finish: blob indices and geometry. */
+  int *in_blobs;
+  int out_blob;
+  InkWindow win;
+} InkLayer;
+
+typedef struct {
+  char *feature_name;
+  float scale;
+  float red_bias, green_bias, blue_bias, gray_bias;
+} InkScaler;
+
+typedef enum {
+  INK_BLOB_LAYER = 0,
+  INK_BLOB_INPUT_IMAGE = 1,
+  INK_BLOB_INPUT_ARRAY = 2,
+  INK_BLOB_INPUT_SCALAR = 3,
+} InkBlobSource;
+
+typedef struct {
+  char *name;
+  InkShape shape;
+  size_t offset; /* in floats, within a workspace */
+  InkBlobSource source;
+  int scaler;    /* index into scalers for image inputs, or -1 */
+  InkPixelFormat format;
+} InkBlob;
+
+typedef struct InkWorkspacePool InkWorkspacePool;
+
+struct InkNetwork {
+  InkLayer *layers;
+  size_t n_layers, cap_layers;
+  InkScaler *scalers;
+  size_t n_scalers, cap_scalers;
+  char *probability_blob;
+  bool has_loss;
+  char *loss_name;
+  InkLossType loss_type;
+  char *loss_input, *loss_target;
+  bool has_optimizer;
+  InkOptimizerType optimizer;
+  /* Plan, filled by finish. */
+  InkBlob *blobs;
+  size_t n_blobs, cap_blobs;
+  size_t workspace_floats; /* all blobs, then the scratch area */
+  size_t scratch_offset;
+  int probs_blob;          /* classifier: the blob with the class scores */
+  InkWorkspacePool *pool;
+};
+
+/* Initializes l from a builder spec with the weight slots from src: copied,
+ * or borrowed (from a mapped file) when borrow is set. src_counts, when not
+ * NULL, are the sizes src holds, checked against what the layer needs. */
+InkStatus ink_nn_layer_init (InkLayer *l, const InkLayerSpec *spec,
+                             const float *const src[INK_W_SLOTS], const size_t *src_counts,
+                             bool borrow, InkError *err);
+/* The builder spec of an existing layer (weights not included). */
+InkLayerSpec ink_nn_layer_spec (const InkLayer *l);
+/* The network's body as JSON (ink-nn-json.c). */
+InkStatus ink_nn_to_json (const InkModel *m, cJSON *obj, InkWeightWriter *w, InkError *err);
+InkStatus ink_nn_from_json (InkModel *m, const cJSON *obj, InkWeightReader *r, InkError *err);
+
+/* Index of a blob by name, or -1. */
+int ink_nn_find_blob (const InkNetwork *nn, const char *name);
+
+/* Runs the whole network on one example whose inputs are in features,
+ * writing every blob into ws (workspace_floats long). */
+InkStatus ink_nn_forward (const InkModel *model, const InkFeatures *inputs, float *ws,
+                          InkError *err);
+
+/* Kernels (ink-nn-kernels.c). Shapes are [C, H, W], contiguous. */
+void ink_kernel_convolution (const InkWindow *g, const float *in, const float *weights,
+                             const float *bias, float *out, float *scratch);
+size_t ink_kernel_convolution_scratch (const InkWindow *g);
+void ink_kernel_inner_product (const float *in, size_t n_in, const float *weights,
+                               const float *bias, float *out, size_t n_out);
+void ink_kernel_pool_max (const InkWindow *g, const float *in, float *out);
+void ink_kernel_pool_average (const InkWindow *g, const float *in, float *out,
+                              bool exclude_padding);
+void ink_kernel_activation (const InkActivationParams *a, const float *in, float *out, size_t n);
+void ink_kernel_softmax_channels (InkShape s, const float *in, float *out);
+void ink_kernel_flatten_channel_last (InkShape s, const float *in, float *out);
+void ink_kernel_reshape_channel_last (InkShape from, InkShape to, const float *in, float *out);
+void ink_kernel_batchnorm (InkShape s, const float *in, const float *gamma, const float *beta,
+                           const float *mean, const float *variance, float epsilon,
+                           bool compute_mean_var, float *out);
+/* out = broadcast sum; each input's dims are out's or 1. */
+void ink_kernel_add (InkShape out_shape, const float *const *ins, const InkShape *in_shapes,
+                     size_t n, float *out);
