@@ -236,7 +236,7 @@ knn_finish (InkModel *m, InkError *err)
   if (knn->n == 0 && !knn->has_default)
     return ink_error_set (err, INK_ERR_INVALID_MODEL,
                           "a k-NN classifier with no examples needs a default label");
-  return ink_classifier_check (m, &knn->classes, err);
+  return ink_classifier_check (m, knn->n > 0 ? &knn->classes : &knn->default_label, err);
 }
 
 static float

@@ -135,6 +135,15 @@ pipeline_finish (InkModel *m, InkError *err)
     if (stage->spec_version > m->spec_version)
       m->spec_version = stage->spec_version;
   }
+  /* An updatable pipeline is trained through its last stage, whose
+   * parameters it presents as its own unless it declares some. */
+  if (m->desc.updatable && m->desc.n_params == 0) {
+    const InkModelDescription *last = &p->models[p->n - 1]->desc;
+    for (size_t k = 0; k < last->n_params; k++) {
+      if (ink_description_set_update_parameter (&m->desc, &last->params[k], err) != INK_OK)
+        return err != NULL ? err->status : INK_ERR_INVALID_MODEL;
+    }
+  }
   for (size_t k = 0; k < m->desc.n_outputs; k++) {
     if (!available (m, p->n, m->desc.outputs[k].name))
       return ink_error_set (err, INK_ERR_INVALID_MODEL,
