@@ -1,0 +1,666 @@
+#!/usr/bin/env python3
+# test-cli.py: inkling-cli end to end (exit statuses, messages, text and JSON output)
+#
+# SPDX-License-Identifier: MIT
+#
+# Usage: test-cli.py PATH/TO/inkling-cli MODELS_DIR
+# MODELS_DIR holds what make-cli-models wrote. Every expected prediction is
+# computed here, independently of the engine, from the parameters
+# make-cli-models.c uses (mirrored below: keep the two in step). Prints TAP.
+
+import json
+import math
+import os
+import random
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import traceback
+import zlib
+
+CLI = sys.argv[1]
+MODELS = sys.argv[2]
+TMP = tempfile.TemporaryDirectory(prefix="inkling-cli-test-")
+
+TESTS = []
+
+
+def test(description):
+    def register(fn):
+        TESTS.append((description, fn))
+        return fn
+
+    return register
+
+
+def model(name):
+    return os.path.join(MODELS, name)
+
+
+def tmp_path(name):
+    return os.path.join(TMP.name, name)
+
+
+class Result:
+    def __init__(self, args, proc):
+        self.args = args
+        self.rc = proc.returncode
+        self.out = proc.stdout
+        self.err = proc.stderr
+
+    def describe(self):
+        return "inkling-cli %s\nexit %d\nstdout: %s\nstderr: %s" % (
+            " ".join(self.args), self.rc, self.out.strip(), self.err.strip())
+
+
+def run(*args):
+    proc = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=60)
+    return Result(list(args), proc)
+
+
+def check(condition, message, result=None):
+    if not condition:
+        if result is not None:
+            message += "\n" + result.describe()
+        raise AssertionError(message)
+
+
+def expect_ok(*args):
+    r = run(*args)
+    check(r.rc == 0, "expected exit 0", r)
+    check(r.err == "", "expected nothing on stderr", r)
+    return r
+
+
+def expect_error(*args, mentions=()):
+    r = run(*args)
+    check(r.rc == 1, "expected exit 1 (error)", r)
+    check(r.err.startswith("inkling-cli: ") and len(r.err.strip()) > len("inkling-cli:"),
+          "expected an 'inkling-cli: <message>' on stderr", r)
+    check(r.out == "", "expected nothing on stdout", r)
+    for word in mentions:
+        check(word in r.err, "expected the message to mention %r" % word, r)
+    return r
+
+
+def expect_usage(*args):
+    r = run(*args)
+    check(r.rc == 2, "expected exit 2 (usage error)", r)
+    check(r.err.strip() != "", "expected a message on stderr", r)
+    return r
+
+
+def expect_json(*args):
+    r = expect_ok(*args)
+    try:
+        return json.loads(r.out)
+    except ValueError as e:
+        raise AssertionError("output is not JSON: %s\n%s" % (e, r.describe()))
+
+
+def predict_json(name, *args):
+    doc = expect_json("predict", model(name), "--json", *args)
+    check(isinstance(doc, dict) and list(doc.keys()) == ["outputs"],
+          "expected exactly {\"outputs\": {...}}, got %r" % (doc,))
+    check(isinstance(doc["outputs"], dict), "outputs is not an object")
+    return doc["outputs"]
+
+
+def predict_text(name, *args):
+    """The NAME: VALUE lines of a text prediction, as a dict."""
+    r = expect_ok("predict", model(name), *args)
+    lines = {}
+    for line in r.out.splitlines():
+        key, sep, value = line.partition(": ")
+        check(sep != "", "not a NAME: VALUE line: %r" % line, r)
+        lines[key] = value
+    return lines
+
+
+def close(a, b, tol):
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+def check_close(got, want, tol, what):
+    check(isinstance(got, (int, float)) and not isinstance(got, bool),
+          "%s: %r is not a number" % (what, got))
+    check(close(got, want, tol), "%s: got %r, expected %r" % (what, got, want))
+
+
+def vec(values):
+    return ",".join(repr(v) for v in values)
+
+
+# ---- The models' parameters, as make-cli-models.c builds them ----
+
+GLM_WEIGHTS = [0.5, -1.25, 2.0]
+GLM_OFFSET = 0.75
+
+
+def glm(x):
+    return sum(w * v for w, v in zip(GLM_WEIGHTS, x)) + GLM_OFFSET
+
+
+TREE_LABELS = ["cat", "dog", "bird"]
+
+
+def tree_classifier(x):
+    """Scores of the leaf x reaches, softmaxed; returns (label, probabilities)."""
+    if x[0] <= 0.5:
+        scores = [2.0, 0.0, 0.0]
+    elif x[1] <= 0.0:
+        scores = [0.0, 1.5, 0.0]
+    else:
+        scores = [0.5, 0.0, 3.0]
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    probs = {label: e / sum(exps) for label, e in zip(TREE_LABELS, exps)}
+    return TREE_LABELS[scores.index(top)], probs
+
+
+KNN_STRING = [((0, 0), "sun"), ((0, 1), "sun"), ((1, 0), "sun"), ((5, 5), "moon"),
+              ((5, 6), "moon"), ((6, 5), "moon"), ((10, 0), "star"), ((10, 1), "star")]
+KNN_INT = [((0, 0), 10), ((4, 0), 20), ((0, 4), 30)]
+
+
+def knn(examples, k, q):
+    """Majority label among the k nearest (squared Euclidean); the test
+    points are chosen so that neither distances nor votes tie."""
+    ranked = sorted(examples, key=lambda e: (e[0][0] - q[0]) ** 2 + (e[0][1] - q[1]) ** 2)
+    dist = [(e[0][0] - q[0]) ** 2 + (e[0][1] - q[1]) ** 2 for e in ranked]
+    assert len(dist) <= k or dist[k - 1] != dist[k], "test point %r ties" % (q,)
+    votes = {}
+    for _, label in ranked[:k]:
+        votes[label] = votes.get(label, 0) + 1
+    best = sorted(votes.items(), key=lambda kv: -kv[1])
+    assert len(best) == 1 or best[0][1] != best[1][1], "test point %r ties" % (q,)
+    return best[0][0]
+
+
+NN_FEATURES = 20
+
+
+def nn(pixels):
+    """Inner product of pixels / 255 with make-cli-models' weights."""
+    out = []
+    for r in range(NN_FEATURES):
+        s = sum(((r * 7 + k * 3) % 11 - 5) / 64.0 * p / 255.0 for k, p in enumerate(pixels))
+        out.append(s + r * 0.125)
+    return out
+
+
+# A gray level off by one in each pixel moves a feature by at most
+# 64 * 5/64 / 255: the tolerance for values that went through an image.
+NN_TOL = 0.025
+
+
+def read_png(path):
+    """Decodes an 8-bit, non-interlaced PNG into (width, height, channels,
+    rows of samples): just enough to read what ink_image_save_png writes."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+    width, height, depth, color, _, _, interlace = header
+    assert depth == 8 and interlace == 0, "unsupported PNG"
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[color]
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows, prev, pos = [], [0] * stride, 0
+    for _ in range(height):
+        ftype, line = raw[pos], list(raw[pos + 1:pos + 1 + stride])
+        pos += 1 + stride
+        for i in range(stride):
+            a = line[i - channels] if i >= channels else 0
+            b = prev[i]
+            c = prev[i - channels] if i >= channels else 0
+            if ftype == 1:
+                line[i] = (line[i] + a) & 255
+            elif ftype == 2:
+                line[i] = (line[i] + b) & 255
+            elif ftype == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif ftype == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line[i] = (line[i] + pred) & 255
+        rows.append(line)
+        prev = line
+    return width, height, channels, rows
+
+
+def png_gray_8x8(path):
+    """The PNG as 8x8 gray levels: Rec. 601 luma, area-averaged down."""
+    width, height, channels, rows = read_png(path)
+    gray = []
+    for row in rows:
+        line = []
+        for x in range(width):
+            px = row[x * channels:(x + 1) * channels]
+            line.append(px[0] if channels < 3 else
+                        0.299 * px[0] + 0.587 * px[1] + 0.114 * px[2])
+        gray.append(line)
+    fx, fy = width // 8, height // 8
+    return [sum(gray[y * fy + j][x * fx + i] for j in range(fy) for i in range(fx)) / (fx * fy)
+            for y in range(8) for x in range(8)]
+
+
+# ---- Usage ----
+
+@test("--help prints the usage and exits 0")
+def _():
+    r = expect_ok("--help")
+    for word in ("inspect", "predict", "--json"):
+        check(word in r.out, "usage lacks %r" % word, r)
+
+
+@test("help, and help COMMAND, exit 0")
+def _():
+    r = expect_ok("help")
+    check("predict" in r.out, "usage lacks the commands", r)
+    r = expect_ok("help", "predict")
+    check("--input" in r.out and "--image" in r.out, "predict's help lacks its options", r)
+    r = expect_ok("inspect", "--help")
+    check("MODEL" in r.out and "--json" in r.out, "inspect's help lacks MODEL/--json", r)
+
+
+@test("--version prints the version")
+def _():
+    r = expect_ok("--version")
+    check(re.match(r"inkling-cli \S+", r.out), "unexpected version line", r)
+
+
+@test("no command is a usage error")
+def _():
+    expect_usage()
+
+
+@test("an unknown command is a usage error")
+def _():
+    r = expect_usage("frobnicate", model("glm.inkmodel"))
+    check("frobnicate" in r.err, "message does not name the command", r)
+
+
+@test("unknown options are usage errors")
+def _():
+    expect_usage("--bogus")
+    expect_usage("inspect", model("glm.inkmodel"), "--bogus")
+    expect_usage("predict", model("glm.inkmodel"), "--input", "x=1,2,3", "--frob")
+    # The command line is checked before the model is opened.
+    expect_usage("inspect", "/nonexistent/model.inkmodel", "--bogus")
+
+
+@test("a missing MODEL is a usage error")
+def _():
+    expect_usage("inspect")
+    expect_usage("inspect", "--json")
+    expect_usage("predict")
+    expect_usage("predict", "--input", "x=1,2,3")
+
+
+@test("an extra argument is a usage error")
+def _():
+    expect_usage("inspect", model("glm.inkmodel"), model("glm.inkmodel"))
+    expect_usage("predict", model("glm.inkmodel"), "1,2,3")
+
+
+@test("a malformed --input is a usage error")
+def _():
+    expect_usage("predict", model("glm.inkmodel"), "--input", "x")
+    expect_usage("predict", model("glm.inkmodel"), "--input", "=1,2,3")
+    expect_usage("predict", model("glm.inkmodel"), "--input")
+
+
+# ---- Model files ----
+
+@test("a missing model file is an error")
+def _():
+    expect_error("inspect", tmp_path("absent.inkmodel"), mentions=["absent.inkmodel"])
+    expect_error("predict", tmp_path("absent.inkmodel"), "--input", "x=1,2,3")
+
+
+@test("a garbage file is an error")
+def _():
+    rng = random.Random(7)
+    path = tmp_path("garbage.inkmodel")
+    with open(path, "wb") as f:
+        f.write(bytes(rng.randrange(256) for _ in range(4096)))
+    expect_error("inspect", path)
+    with open(path, "wb") as f:
+        f.write(b"INKMODEL" + bytes(rng.randrange(256) for _ in range(4096)))
+    expect_error("inspect", path)
+    expect_error("predict", path, "--input", "x=1,2,3")
+
+
+@test("truncated copies of a model are errors, never crashes")
+def _():
+    with open(model("glm.inkmodel"), "rb") as f:
+        data = f.read()
+    for size in sorted({0, 4, 8, 12, 16, 32, 64, len(data) // 2, len(data) - 1}):
+        path = tmp_path("truncated-%d.inkmodel" % size)
+        with open(path, "wb") as f:
+            f.write(data[:size])
+        expect_error("inspect", path)
+
+
+@test("a model with an altered byte is an error")
+def _():
+    # Bytes in the header, the description and the weights (the last bytes
+    # of nn-image.inkmodel are its biases); padding between sections is
+    # left alone, as it carries nothing.
+    for name, ats in (("glm.inkmodel", (12, 20, 100, "middle")),
+                      ("nn-image.inkmodel", (100, "middle", "end"))):
+        with open(model(name), "rb") as f:
+            data = f.read()
+        for at in ats:
+            at = {"middle": len(data) // 2, "end": len(data) - 3}.get(at, at)
+            altered = bytearray(data)
+            altered[at] ^= 0x5A
+            path = tmp_path("altered-%d-%s" % (at, name))
+            with open(path, "wb") as f:
+                f.write(altered)
+            expect_error("inspect", path)
+
+
+@test("a Core ML .mlmodel says compilation is not available yet")
+def _():
+    path = os.path.join(os.environ.get("INKLING_FIXTURES", "/nonexistent"),
+                        "seed-site", "MyFirstCustomModel.bundled.mlmodel")
+    if not os.path.exists(path):
+        path = tmp_path("tiny.mlmodel")
+        with open(path, "wb") as f:
+            f.write(b"\x08\x04\x12\x00")
+    r = run("inspect", path)
+    # Once the .mlmodel compiler lands this command succeeds; until then it
+    # must fail cleanly, saying why.
+    if r.rc != 0:
+        check(r.rc == 1 and "mlmodel" in r.err, "expected exit 1 naming .mlmodel", r)
+
+
+# ---- inspect ----
+
+@test("inspect prints kind, metadata, inputs and outputs")
+def _():
+    r = expect_ok("inspect", model("glm.inkmodel"))
+    for word in ("glmRegressor", "Inputs", "Outputs", "x", "MultiArray", "Three measurements",
+                 "y", "Double", "Inkling tests", "1.2", "MIT", "com.example.source",
+                 "make-cli-models", "Updatable: no"):
+        check(word in r.out, "inspect output lacks %r" % word, r)
+
+
+@test("inspect shows training inputs and update parameters")
+def _():
+    r = expect_ok("inspect", model("knn-string.inkmodel"))
+    for word in ("kNearestNeighborsClassifier", "Training inputs", "label", "Updatable: yes",
+                 "numberOfNeighbors", "default 3", "[1, 7]"):
+        check(word in r.out, "inspect output lacks %r" % word, r)
+    r = expect_ok("inspect", model("knn-int.inkmodel"))
+    check("{1, 3}" in r.out, "inspect output lacks the allowed set", r)
+
+
+@test("inspect --json: the GLM's description")
+def _():
+    doc = expect_json("inspect", model("glm.inkmodel"), "--json")
+    check(doc["kind"] == "glmRegressor", "kind: %r" % doc["kind"])
+    check(isinstance(doc["specificationVersion"], int), "specificationVersion is not an int")
+    check(doc["metadata"] == {
+        "shortDescription": "A linear regressor over three measurements",
+        "version": "1.2", "author": "Inkling tests", "license": "MIT",
+        "userDefined": {"com.example.source": "make-cli-models"}},
+        "metadata: %r" % doc["metadata"])
+    check(doc["inputs"] == [{
+        "name": "x", "shortDescription": "Three measurements",
+        "type": {"type": "MultiArray", "dataType": "Float64", "shape": [3]},
+        "optional": False}], "inputs: %r" % doc["inputs"])
+    check(doc["outputs"] == [{"name": "y", "shortDescription": "The estimate",
+                              "type": {"type": "Double"}, "optional": False}],
+          "outputs: %r" % doc["outputs"])
+    check(doc["trainingInputs"] == [], "trainingInputs: %r" % doc["trainingInputs"])
+    check(doc["predictedFeatureName"] == "y", "predictedFeatureName")
+    check(doc["predictedProbabilitiesName"] is None, "predictedProbabilitiesName")
+    check(doc["isUpdatable"] is False, "isUpdatable")
+    check(doc["updateParameters"] == [], "updateParameters")
+
+
+@test("inspect --json: a classifier's outputs and probabilities name")
+def _():
+    doc = expect_json("inspect", model("tree-classifier.inkmodel"), "--json")
+    check(doc["kind"] == "treeEnsembleClassifier", "kind: %r" % doc["kind"])
+    outputs = {o["name"]: o["type"] for o in doc["outputs"]}
+    check(outputs == {"classLabel": {"type": "String"},
+                      "classProbability": {"type": "Dictionary", "keyType": "String"}},
+          "outputs: %r" % outputs)
+    check(doc["predictedFeatureName"] == "classLabel", "predictedFeatureName")
+    check(doc["predictedProbabilitiesName"] == "classProbability", "predictedProbabilitiesName")
+    check(doc["inputs"][0]["type"] == {"type": "MultiArray", "dataType": "Float32",
+                                       "shape": [2]}, "input type: %r" % doc["inputs"][0])
+
+
+@test("inspect --json: an image input and multi-array outputs")
+def _():
+    doc = expect_json("inspect", model("nn-image.inkmodel"), "--json")
+    check(doc["kind"] == "neuralNetwork", "kind: %r" % doc["kind"])
+    check(doc["inputs"][0]["name"] == "image", "input name")
+    check(doc["inputs"][0]["type"] == {"type": "Image", "width": 8, "height": 8,
+                                       "pixelFormat": "Gray8"},
+          "image type: %r" % doc["inputs"][0]["type"])
+    outputs = {o["name"]: o["type"] for o in doc["outputs"]}
+    check(outputs["grid"] == {"type": "MultiArray", "dataType": "Float32", "shape": [1, 4, 5]},
+          "grid type: %r" % outputs)
+
+
+@test("inspect --json: updatable k-NN with a range and a set")
+def _():
+    doc = expect_json("inspect", model("knn-string.inkmodel"), "--json")
+    check(doc["isUpdatable"] is True, "isUpdatable")
+    check([t["name"] for t in doc["trainingInputs"]] == ["features", "label"],
+          "trainingInputs: %r" % doc["trainingInputs"])
+    params = {p["key"]: p for p in doc["updateParameters"]}
+    k = params.get("numberOfNeighbors")
+    check(k is not None, "no numberOfNeighbors in %r" % doc["updateParameters"])
+    check(k["type"] == "Int64" and k["default"] == 3 and k["range"] == [1, 7]
+          and "set" not in k, "numberOfNeighbors: %r" % k)
+    doc = expect_json("inspect", model("knn-int.inkmodel"), "--json")
+    k = {p["key"]: p for p in doc["updateParameters"]}["numberOfNeighbors"]
+    check(k["default"] == 1 and k["set"] == [1, 3] and "range" not in k,
+          "numberOfNeighbors: %r" % k)
+    outputs = {o["name"]: o["type"] for o in doc["outputs"]}
+    check(outputs["label"] == {"type": "Int64"} and
+          outputs["labelProbability"] == {"type": "Dictionary", "keyType": "Int64"},
+          "outputs: %r" % outputs)
+
+
+# ---- predict ----
+
+@test("predict: the GLM gives w.x + b, in full precision")
+def _():
+    for x in ([1, 2, 3], [0.1, 0.2, 0.3], [-7.5, 1e-3, 123456.789], [1 / 3, 2 / 7, 5 / 11]):
+        out = predict_json("glm.inkmodel", "--input", "x=" + vec(x))
+        check(list(out.keys()) == ["y"], "outputs: %r" % out)
+        check_close(out["y"], glm(x), 1e-12, "y for %r" % x)
+        text = predict_text("glm.inkmodel", "--input", "x=" + vec(x))
+        check_close(float(text["y"]), glm(x), 1e-12, "text y for %r" % x)
+
+
+@test("predict: the tree classifier's label and probabilities either side of its splits")
+def _():
+    for x in ([0.2, 5.0], [0.49, -3.0], [0.51, -0.5], [3.0, -2.0], [0.75, 0.25], [9.0, 9.0]):
+        label, probs = tree_classifier(x)
+        out = predict_json("tree-classifier.inkmodel", "--input", "features=" + vec(x))
+        check(out["classLabel"] == label, "label for %r: %r, expected %r"
+              % (x, out["classLabel"], label))
+        got = out["classProbability"]
+        check(isinstance(got, dict) and set(got) == set(probs), "probabilities: %r" % got)
+        for name, p in probs.items():
+            check_close(got[name], p, 1e-6, "P(%s) for %r" % (name, x))
+
+
+@test("predict: text dictionaries are sorted by value, highest first")
+def _():
+    x = [0.9, 1.0]
+    label, probs = tree_classifier(x)
+    text = predict_text("tree-classifier.inkmodel", "--input", "features=" + vec(x))
+    check(text["classLabel"] == label, "label: %r" % text)
+    entries = re.findall(r"(\w+) \(([-0-9.e]+)\)", text["classProbability"])
+    check([e[0] for e in entries] == sorted(probs, key=lambda k: -probs[k]),
+          "order: %r" % text["classProbability"])
+    for name, value in entries:
+        check_close(float(value), probs[name], 1e-3, "P(%s)" % name)
+
+
+@test("predict: Double and Int64 inputs")
+def _():
+    for x, y in ((0.2, 1.75), (-4.0, 1.75), (0.9, -2.25), (1e6, -2.25)):
+        out = predict_json("tree-double.inkmodel", "--input", "x=%r" % x)
+        check_close(out["y"], y, 1e-12, "y for x=%r" % x)
+    for n, y in ((3, 100.25), (-5, 100.25), (10, 100.25), (11, 200.25), (9000000000, 200.25)):
+        out = predict_json("tree-int.inkmodel", "--input", "n=%d" % n)
+        check_close(out["y"], y, 1e-12, "y for n=%d" % n)
+        text = predict_text("tree-int.inkmodel", "--input", "n=%d" % n)
+        check_close(float(text["y"]), y, 1e-12, "text y for n=%d" % n)
+
+
+@test("predict: k-NN gives the nearest examples' majority label")
+def _():
+    for q in ([0.2, 0.3], [4.0, 4.5], [9.0, 0.2], [8.5, 2.5], [2.0, 1.5], [6.0, 7.0]):
+        want = knn(KNN_STRING, 3, q)
+        out = predict_json("knn-string.inkmodel", "--input", "features=" + vec(q))
+        check(out["label"] == want, "label for %r: %r, expected %r" % (q, out["label"], want))
+        text = predict_text("knn-string.inkmodel", "--input", "features=" + vec(q))
+        check(text["label"] == want, "text label for %r: %r" % (q, text))
+
+
+@test("predict: int64 labels, and int64 dictionary keys as decimal strings")
+def _():
+    for q in ([0.5, 0.5], [3.5, 0.2], [0.1, 3.0], [3.0, 2.0], [-1.0, 2.5]):
+        want = knn(KNN_INT, 1, q)
+        out = predict_json("knn-int.inkmodel", "--input", "features=" + vec(q))
+        check(out["label"] == want and isinstance(out["label"], int),
+              "label for %r: %r, expected %r" % (q, out["label"], want))
+        probs = out["labelProbability"]
+        check(isinstance(probs, dict) and str(want) in probs, "probabilities: %r" % probs)
+        check(all(re.fullmatch(r"-?\d+", k) for k in probs), "keys: %r" % list(probs))
+        check(probs[str(want)] == max(probs.values()), "the label is not the most probable")
+        text = predict_text("knn-int.inkmodel", "--input", "features=" + vec(q))
+        check(text["label"] == str(want), "text label: %r" % text)
+        check(text["labelProbability"].startswith(str(want) + " ("), "text: %r" % text)
+
+
+@test("predict --image: the network's features from a PNG")
+def _():
+    want = nn(png_gray_8x8(model("digit.png")))
+    for args in (["--image", model("digit.png")], ["--image", "image=" + model("digit.png")],
+                 ["--input", "image=" + model("digit.png")]):
+        out = predict_json("nn-image.inkmodel", *args)
+        got = out["features"]
+        check(isinstance(got, list) and len(got) == NN_FEATURES, "features: %r" % got)
+        for i, (g, w) in enumerate(zip(got, want)):
+            check_close(g, w, NN_TOL, "feature %d" % i)
+        grid = out["grid"]
+        check(isinstance(grid, list) and len(grid) == 1 and len(grid[0]) == 4 and
+              all(isinstance(row, list) and len(row) == 5 for row in grid[0]),
+              "grid is not nested as [1, 4, 5]: %r" % grid)
+        check([v for row in grid[0] for v in row] == got, "grid does not hold the features")
+
+
+@test("predict --image: a larger RGBA image is converted to the input's constraint")
+def _():
+    want = nn(png_gray_8x8(model("big.png")))
+    out = predict_json("nn-image.inkmodel", "--image", model("big.png"))
+    for i, (g, w) in enumerate(zip(out["features"], want)):
+        check_close(g, w, NN_TOL, "feature %d" % i)
+
+
+@test("predict: text multi-arrays show 16 values then the count")
+def _():
+    want = nn(png_gray_8x8(model("digit.png")))
+    text = predict_text("nn-image.inkmodel", "--image", model("digit.png"))
+    m = re.fullmatch(r"\[(.*), … \((\d+) values\)\]", text["features"])
+    check(m is not None, "features: %r" % text["features"])
+    values = [float(v) for v in m.group(1).split(", ")]
+    check(len(values) == 16 and int(m.group(2)) == NN_FEATURES, "features: %r" % text)
+    for i, (g, w) in enumerate(zip(values, want)):
+        check_close(g, w, NN_TOL, "feature %d" % i)
+
+
+# ---- predict errors ----
+
+@test("predict: an unknown input name is an error listing the inputs")
+def _():
+    expect_error("predict", model("glm.inkmodel"), "--input", "bogus=1,2,3",
+                 mentions=["bogus", "x"])
+    expect_error("predict", model("nn-image.inkmodel"), "--image", "bogus=" + model("digit.png"),
+                 mentions=["bogus", "image"])
+
+
+@test("predict: numbers that do not parse are errors")
+def _():
+    expect_error("predict", model("glm.inkmodel"), "--input", "x=1,abc,3", mentions=["abc"])
+    expect_error("predict", model("glm.inkmodel"), "--input", "x=1,,3")
+    expect_error("predict", model("tree-double.inkmodel"), "--input", "x=abc", mentions=["abc"])
+    expect_error("predict", model("tree-double.inkmodel"), "--input", "x=1.5abc")
+    expect_error("predict", model("tree-double.inkmodel"), "--input", "x=")
+    expect_error("predict", model("tree-int.inkmodel"), "--input", "n=1.5")
+    expect_error("predict", model("tree-int.inkmodel"), "--input", "n=12x")
+
+
+@test("predict: a multi-array with the wrong count is an error")
+def _():
+    expect_error("predict", model("glm.inkmodel"), "--input", "x=1,2", mentions=["3"])
+    expect_error("predict", model("glm.inkmodel"), "--input", "x=1,2,3,4")
+    expect_error("predict", model("glm.inkmodel"), "--input", "x=")
+
+
+@test("predict: a missing input is reported by the engine")
+def _():
+    expect_error("predict", model("glm.inkmodel"), mentions=["x"])
+    expect_error("predict", model("nn-image.inkmodel"), mentions=["image"])
+
+
+@test("predict: an image for a non-image input is a type error")
+def _():
+    expect_error("predict", model("tree-double.inkmodel"), "--image", "x=" + model("digit.png"))
+
+
+@test("predict --image: no image input, missing and undecodable files")
+def _():
+    expect_error("predict", model("glm.inkmodel"), "--image", model("digit.png"),
+                 mentions=["image"])
+    expect_error("predict", model("nn-image.inkmodel"), "--image", tmp_path("absent.png"))
+    path = tmp_path("garbage.png")
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    expect_error("predict", model("nn-image.inkmodel"), "--image", path)
+
+
+def main():
+    print("1..%d" % len(TESTS))
+    failed = 0
+    for n, (description, fn) in enumerate(TESTS, 1):
+        try:
+            fn()
+            print("ok %d - %s" % (n, description))
+        except Exception as e:  # one failing case must not hide the others
+            failed += 1
+            print("not ok %d - %s" % (n, description))
+            detail = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
+            for line in detail.splitlines():
+                print("# " + line)
+        sys.stdout.flush()
+    TMP.cleanup()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
