@@ -74,7 +74,10 @@ const char *ink_layer_kind_to_string (InkLayerKind kind);
 typedef enum {
   INK_PAD_VALID = 0,        /* explicit amounts (pad_*), possibly zero */
   INK_PAD_SAME = 1,         /* output = ceil(input / stride) */
-  INK_PAD_INCLUDE_LAST = 2, /* pooling only: Core ML's ValidCompletePadding */
+  /* Pooling only, Core ML's ValidCompletePadding (Caffe's rule): top/left
+   * amounts padded on both sides, out = ceil((in + 2 pad - k) / stride) + 1,
+   * less one when pad > 0 and the last window starts in the padding. */
+  INK_PAD_INCLUDE_LAST = 2,
 } InkPaddingType;
 
 typedef enum {
@@ -84,7 +87,7 @@ typedef enum {
 
 typedef struct {
   InkPaddingType type;
-  /* VALID: rows/columns added at each edge; INCLUDE_LAST: top/left only. */
+  /* VALID: rows/columns added at each edge; INCLUDE_LAST: top and left. */
   size_t top, bottom, left, right;
   InkSamePadding same_mode;
 } InkPadding;

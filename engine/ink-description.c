@@ -63,16 +63,21 @@ ink_feature_type_sequence (InkValueType element_type)
   return (InkFeatureType){ .type = INK_VALUE_SEQUENCE, .element_type = element_type };
 }
 
-static size_t
-shape_count (const int64_t *shape, size_t rank)
+/* Equal shapes, ignoring leading unit dimensions (batch, sequence). */
+static bool
+same_shape (const int64_t *a, size_t ra, const int64_t *b, size_t rb)
 {
-  size_t n = 1;
-
-  for (size_t i = 0; i < rank; i++) {
-    if (shape[i] < 0 || !ink_size_mul (n, (size_t) shape[i], &n))
-      return SIZE_MAX;
+  while (ra > 1 && a[0] == 1)
+    a++, ra--;
+  while (rb > 1 && b[0] == 1)
+    b++, rb--;
+  if (ra != rb)
+    return false;
+  for (size_t i = 0; i < ra; i++) {
+    if (a[i] != b[i])
+      return false;
   }
-  return n;
+  return true;
 }
 
 static void
@@ -102,10 +107,9 @@ ink_feature_type_check (const InkFeatureType *t, const char *name, const InkValu
     break;
   case INK_VALUE_MULTIARRAY:
     if (vt == INK_VALUE_MULTIARRAY) {
-      size_t want = shape_count (t->shape, t->rank);
-      size_t have = ink_value_array_count (v);
       char a[128], b[128];
-      if (t->rank == 0 || want == have)
+      if (t->rank == 0 ||
+          same_shape (t->shape, t->rank, ink_value_array_shape (v), ink_value_array_rank (v)))
         return INK_OK;
       describe_shape (t->shape, t->rank, a, sizeof a);
       describe_shape (ink_value_array_shape (v), ink_value_array_rank (v), b, sizeof b);

@@ -682,6 +682,9 @@ plan_layers (InkNetwork *nn, size_t *scratch, InkError *err)
       st = add_blob (nn, l->outputs[0], out, INK_BLOB_LAYER, &l->out_blob, err);
     if (st != INK_OK)
       return st;
+    /* A sum of several inputs is accumulated in the scratch area. */
+    if (l->kind == INK_LAYER_ADD && l->n_inputs > 1 && ink_shape_count (out) > *scratch)
+      *scratch = ink_shape_count (out);
     if (l->kind == INK_LAYER_CONVOLUTION) {
       size_t need = capped_product (l->win.in_c / l->win.groups, l->win.k_h * l->win.k_w,
                                     l->win.out_h, l->win.out_w);

@@ -7,6 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The status most recently set on this thread, so that ink_error_prefix
+ * can return it when the caller passed no InkError. */
+static _Thread_local InkStatus last_status;
+
 const char *
 ink_status_to_string (InkStatus status)
 {
@@ -45,6 +49,7 @@ ink_error_clear (InkError *err)
 InkStatus
 ink_error_setv (InkError *err, InkStatus status, const char *format, va_list args)
 {
+  last_status = status;
   if (err != NULL) {
     err->status = status;
     vsnprintf (err->message, sizeof err->message, format, args);
@@ -71,7 +76,7 @@ ink_error_prefix (InkError *err, const char *format, ...)
   va_list args;
 
   if (err == NULL)
-    return INK_ERR_INVALID_ARGUMENT;
+    return last_status != INK_OK ? last_status : INK_ERR_INVALID_ARGUMENT;
   va_start (args, format);
   vsnprintf (prefix, sizeof prefix, format, args);
   va_end (args);

@@ -56,7 +56,8 @@ InkStatus ink_error_set (InkError *err, InkStatus status, const char *format, ..
 InkStatus ink_error_setv (InkError *err, InkStatus status, const char *format, va_list args)
   __attribute__ ((format (printf, 3, 0)));
 
-/* Prepends "context: " to an error already set, keeping its status. */
+/* Prepends "context: " to an error already set and returns its status
+ * (with a NULL err, the status last set on this thread). */
 InkStatus ink_error_prefix (InkError *err, const char *format, ...)
   __attribute__ ((format (printf, 2, 3)));
 
