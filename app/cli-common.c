@@ -110,19 +110,9 @@ cli_load_model (const char *path, InkError *err)
 
   /* A file that starts like a compiled model (even a truncated one) goes to
    * the loader, which says what is wrong with it. Anything else is taken as
-   * a Core ML source. */
-  if (n > 0 && memcmp (head, INKMODEL_MAGIC, n) != 0) {
-    if (g_str_has_suffix (path, ".mlmodel"))
-      ink_error_set (err, INK_ERR_UNSUPPORTED,
-                     "%s: compiling Core ML .mlmodel files is not available yet in this build",
-                     path);
-    else
-      ink_error_set (err, INK_ERR_FORMAT,
-                     "%s is not a compiled .inkmodel file (and compiling Core ML .mlmodel files "
-                     "is not available yet in this build)",
-                     path);
-    return NULL;
-  }
+   * a Core ML source and compiled in memory. */
+  if (n > 0 && memcmp (head, INKMODEL_MAGIC, n) != 0)
+    return ink_coreml_compile_file (path, err);
   return ink_model_load (path, err);
 }
 

@@ -32,6 +32,8 @@ typedef struct {
   int (*run) (int argc, char **argv);
 } CliCommand;
 
+int cli_compile (int argc, char **argv);
+int cli_export (int argc, char **argv);
 int cli_inspect (int argc, char **argv);
 int cli_predict (int argc, char **argv);
 

@@ -13,6 +13,8 @@
 #endif
 
 static const CliCommand commands[] = {
+  {"compile", "IN.mlmodel OUT.inkmodel", "Compile a Core ML model", cli_compile},
+  {"export", "MODEL OUT.mlmodel", "Write a model as a Core ML model", cli_export},
   {"inspect", "MODEL [--json]", "Show a model's description", cli_inspect},
   {"predict", "MODEL [--input NAME=VALUE]... [--image [NAME=]FILE]... [--json]",
    "Run a model on one example", cli_predict},
@@ -24,7 +26,7 @@ print_usage (FILE *out)
   fprintf (out, "Usage: inkling-cli COMMAND [ARGUMENT...]\n"
                 "\n"
                 "Runs Inkling's engine without a window: for scripts, QA and benchmarks.\n"
-                "MODEL is a compiled .inkmodel file.\n"
+                "MODEL is a compiled .inkmodel file or a Core ML .mlmodel file.\n"
                 "\n"
                 "Commands:\n");
   for (size_t i = 0; i < G_N_ELEMENTS (commands); i++)

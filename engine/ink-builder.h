@@ -66,6 +66,9 @@ typedef enum {
   INK_LAYER_BATCHNORM = 7,
   INK_LAYER_ADD = 8,
   INK_LAYER_CONCAT = 9,
+  INK_LAYER_DECONVOLUTION = 10,
+  INK_LAYER_TRANSPOSE = 11,
+  INK_LAYER_RESHAPE_STATIC = 12,
 } InkLayerKind;
 
 /* "convolution", "innerProduct", ...: Core ML's layer names. */
@@ -92,8 +95,17 @@ typedef struct {
   InkSamePadding same_mode;
 } InkPadding;
 
-/* Weights are [out_channels][kernel_channels][kernel_h][kernel_w], with
- * kernel_channels = input channels / groups. */
+/* Convolution: weights are [out_channels][kernel_channels][kernel_h][kernel_w],
+ * with kernel_channels = input channels / groups.
+ *
+ * Deconvolution (transposed convolution, INK_LAYER_DECONVOLUTION): weights
+ * are [kernel_channels][out_channels / groups][kernel_h][kernel_w], with
+ * kernel_channels = input channels; dilation is ignored. The output is
+ * (in - 1) * stride + kernel - (top + bottom) with VALID padding (the amounts
+ * are cropped from the full result), and in * stride with SAME padding (the
+ * full result's excess is cropped as SAME convolution pads: the odd pixel at
+ * the bottom/right by default). output_h/output_w, when non-zero, must equal
+ * that size (Core ML's outputShape). */
 typedef struct {
   size_t out_channels;
   size_t kernel_channels;
@@ -105,6 +117,7 @@ typedef struct {
   bool has_bias;
   const float *weights;
   const float *bias;
+  size_t output_h, output_w; /* deconvolution only; 0 = from the padding */
 } InkConvolutionParams;
 
 /* Weights are [out_channels][in_channels], row-major; the input blob is
@@ -159,6 +172,22 @@ typedef struct {
   InkChannelOrder order;
 } InkReshapeParams;
 
+/* A permutation of the per-example [C, H, W] axes: output axis i is input
+ * axis axes[i] (Core ML's transpose of a rank-4 [B, C, H, W] tensor whose
+ * batch axis stays first, axes 1..3 minus one). */
+typedef struct {
+  size_t axes[3];
+} InkTransposeParams;
+
+/* Core ML's reshapeStatic: the data keeps its order, the target shape has
+ * rank 1 to 5 and at most one -1 (inferred from the element count). The
+ * per-example blob takes the last three dimensions (right-aligned: rank 2
+ * [a, b] is [1, a, b]); dimensions before them must be 1. */
+typedef struct {
+  size_t rank;
+  int64_t shape[5];
+} InkReshapeStaticParams;
+
 /* y = gamma * (x - mean) / sqrt(variance + epsilon) + beta per channel;
  * with compute_mean_var the mean and variance come from the input itself
  * (instance normalization). */
@@ -191,13 +220,17 @@ typedef struct {
     InkReshapeParams reshape;
     InkBatchnormParams batchnorm;
     InkAddParams add;
+    InkTransposeParams transpose;
+    InkReshapeStaticParams reshape_static;
   } params;
 } InkLayerSpec;
 
 InkStatus ink_nn_add_layer (InkModel *model, const InkLayerSpec *layer, InkError *err);
 
 /* Image preprocessing of an image input: y = scale * pixel + bias, with the
- * bias per channel (gray: gray_bias; colour: red, green, blue). */
+ * bias per channel (gray: gray_bias; colour: red, green, blue). An empty
+ * feature_name ("") means the network's only image input; finish resolves
+ * it (and fails when the network has no image input or several). */
 typedef struct {
   const char *feature_name;
   float channel_scale;
@@ -210,6 +243,11 @@ InkStatus ink_nn_add_image_scaler (InkModel *model, const InkImageScaler *scaler
 /* The blob whose values are the class scores of an NN classifier (default:
  * the output of the last layer). */
 InkStatus ink_nn_set_probability_blob (InkModel *model, const char *blob_name);
+
+/* How Core ML maps the inputs to tensors (spec 4: EXACT_ARRAY_MAPPING and
+ * RANK4_IMAGE_MAPPING, against the legacy rank-5 mappings). Inkling runs
+ * the same either way; the flags are kept so an export says the same. */
+InkStatus ink_nn_set_shape_mapping (InkModel *model, bool exact_arrays, bool rank4_images);
 
 typedef enum {
   INK_LOSS_CATEGORICAL_CROSS_ENTROPY = 0,
@@ -324,6 +362,85 @@ size_t ink_pipeline_n_models (const InkModel *pipeline);
 /* Borrowed. */
 InkModel *ink_pipeline_get_model (InkModel *pipeline, size_t i);
 const char *ink_pipeline_get_name (const InkModel *pipeline, size_t i);
+
+/* ---- Feature engineering ---- */
+
+/* Core ML's preprocessing models. Each reads the input(s) it declares and
+ * writes one value under its first (and only) declared output; finish
+ * checks the declared types. Constructors return NULL for NULL arrays
+ * with n > 0 or when out of memory. The bodies can be read back through
+ * ink-features-private.h (inside the engine). */
+
+/* A categorical input (a String for string categories, an Int64 for
+ * int64 ones) becomes the index of its category: sparse, a
+ * Dictionary (Int64 to Double) {index: 1.0}; dense, a multi-array of one
+ * value per category, 1.0 at the index. A value that is not a category is
+ * an error, or with ignore_unknown an empty dictionary / all zeros. */
+InkModel *ink_one_hot_encoder_new_string (const char *const *categories, size_t n, bool sparse,
+                                          bool ignore_unknown);
+InkModel *ink_one_hot_encoder_new_int64 (const int64_t *categories, size_t n, bool sparse,
+                                         bool ignore_unknown);
+
+/* Concatenates inputs, in the order their columns are added, into one
+ * float64 multi-array (the output, declared as a multi-array): a Double or
+ * Int64 gives 1 value (dims must be 1), a multi-array its dims elements, a
+ * Dictionary (Int64 to Double) a dims-long vector with each value at its
+ * key (keys outside [0, dims) are an error, missing keys 0). Each column
+ * names a declared input. */
+InkModel *ink_feature_vectorizer_new (void);
+InkStatus ink_feature_vectorizer_add_column (InkModel *model, const char *name, size_t dims,
+                                             InkError *err);
+
+/* A Dictionary input (keyed like the categories) becomes a float64
+ * multi-array of one value per category, in category order: missing keys
+ * give 0, keys that are not categories are ignored. */
+InkModel *ink_dict_vectorizer_new_string (const char *const *categories, size_t n);
+InkModel *ink_dict_vectorizer_new_int64 (const int64_t *categories, size_t n);
+
+/* y = (x + shift) * scale. Each array has 0 entries (shift 0, scale 1), 1
+ * (applied to every element) or one per element of a multi-array input. A
+ * Double or Int64 input gives a Double (or an Int64 output, when declared
+ * so and exact); a multi-array a float64 multi-array of the same shape. */
+InkModel *ink_scaler_new (const double *shift, size_t n_shift, const double *scale, size_t n_scale);
+
+/* Replaces a missing value with the imputed one. A value is missing when
+ * the (optional) input is absent, or when it equals the replace value: by
+ * default NaN for a Double input and for each element of a multi-array
+ * input; Int64 and String inputs have no default replace value. The input
+ * and output types match: _double takes a Double or multi-array input (every
+ * missing element becomes the value), _int64 an Int64, _string a String,
+ * the arrays a multi-array (element i becomes values[i]), the dictionaries
+ * a Dictionary (imputed only when absent; no replace value allowed). */
+InkModel *ink_imputer_new_double (double value);
+InkModel *ink_imputer_new_int64 (int64_t value);
+InkModel *ink_imputer_new_string (const char *value);
+InkModel *ink_imputer_new_double_array (const double *values, size_t n);
+InkModel *ink_imputer_new_int64_array (const int64_t *values, size_t n);
+InkModel *ink_imputer_new_string_dictionary (const char *const *keys, const double *values,
+                                             size_t n);
+InkModel *ink_imputer_new_int64_dictionary (const int64_t *keys, const double *values, size_t n);
+/* The replace value (one at most; the last call wins). A double one fits
+ * Double and multi-array inputs (NaN is the default), an int64 one Int64
+ * inputs and int64 arrays, a string one String inputs. */
+InkStatus ink_imputer_set_replace_double (InkModel *model, double value);
+InkStatus ink_imputer_set_replace_int64 (InkModel *model, int64_t value);
+InkStatus ink_imputer_set_replace_string (InkModel *model, const char *value);
+
+/* Picks elements (row-major, zero-based) of a multi-array input: one index
+ * gives a Double (or an Int64, when declared so and exact) unless the
+ * output is declared as a multi-array; several give a float64
+ * multi-array. */
+InkModel *ink_array_feature_extractor_new (const uint64_t *indices, size_t n);
+
+typedef enum {
+  INK_NORM_LMAX = 0, /* x / max |x_i| */
+  INK_NORM_L1 = 1,   /* x / sum |x_i| */
+  INK_NORM_L2 = 2,   /* x / sqrt (sum x_i^2) */
+} InkNormType;
+
+/* Divides a multi-array by its norm into a float64 multi-array of the same
+ * shape; an all-zero input stays all zeros. */
+InkModel *ink_normalizer_new (InkNormType norm);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include "ink-model-private.h"
+#include "ink-classic-private.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -426,6 +426,27 @@ fail:
   free (offsets);
   ink_error_prefix (err, "GLM");
   return st;
+}
+
+/* ---- Read-back view ---- */
+
+bool
+ink_glm_view (const InkModel *model, InkGlmView *view)
+{
+  const InkGlm *g;
+
+  if (model == NULL || view == NULL ||
+      (model->kind != INK_MODEL_GLM_CLASSIFIER && model->kind != INK_MODEL_GLM_REGRESSOR) ||
+      model->body.glm == NULL)
+    return false;
+  g = model->body.glm;
+  view->weights = g->weights;
+  view->offsets = g->offsets;
+  view->n_rows = g->n_rows;
+  view->n_columns = g->n_columns;
+  view->transform = g->transform;
+  view->encoding = g->encoding;
+  return true;
 }
 
 const InkModelOps ink_glm_ops = {

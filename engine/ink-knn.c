@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "ink-model-private.h"
+#include "ink-classic-private.h"
 
 struct InkKnn {
   size_t dims;
@@ -537,6 +537,26 @@ knn_from_json (InkModel *m, const cJSON *obj, InkWeightReader *r, InkError *err)
       return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
   }
   return INK_OK;
+}
+
+/* ---- Read-back view ---- */
+
+bool
+ink_knn_view (const InkModel *model, InkKnnView *view)
+{
+  const InkKnn *knn = knn_of (model);
+
+  if (knn == NULL || view == NULL)
+    return false;
+  view->dimensions = knn->dims;
+  view->weighting = knn->weighting;
+  view->k = knn->k;
+  view->labels_int64 = knn->sample_labels.is_int64;
+  view->n_examples = knn->n;
+  view->samples = knn->samples;
+  view->labels = &knn->sample_labels;
+  view->default_label = knn->has_default ? &knn->default_label : NULL;
+  return true;
 }
 
 const InkModelOps ink_knn_ops = {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "ink-features-private.h"
 #include "ink-image.h"
 #include "ink-model-private.h"
 
@@ -21,6 +22,13 @@ static const char *const kind_names[] = {
   [INK_MODEL_PIPELINE] = "pipeline",
   [INK_MODEL_PIPELINE_CLASSIFIER] = "pipelineClassifier",
   [INK_MODEL_PIPELINE_REGRESSOR] = "pipelineRegressor",
+  [INK_MODEL_ONE_HOT_ENCODER] = "oneHotEncoder",
+  [INK_MODEL_FEATURE_VECTORIZER] = "featureVectorizer",
+  [INK_MODEL_DICT_VECTORIZER] = "dictVectorizer",
+  [INK_MODEL_SCALER] = "scaler",
+  [INK_MODEL_IMPUTER] = "imputer",
+  [INK_MODEL_ARRAY_FEATURE_EXTRACTOR] = "arrayFeatureExtractor",
+  [INK_MODEL_NORMALIZER] = "normalizer",
 };
 
 const char *
@@ -85,6 +93,13 @@ ink_model_ops_for_kind (InkModelKind kind)
   case INK_MODEL_PIPELINE_CLASSIFIER:
   case INK_MODEL_PIPELINE_REGRESSOR:
     return &ink_pipeline_ops;
+  case INK_MODEL_ONE_HOT_ENCODER: return &ink_one_hot_encoder_ops;
+  case INK_MODEL_FEATURE_VECTORIZER: return &ink_feature_vectorizer_ops;
+  case INK_MODEL_DICT_VECTORIZER: return &ink_dict_vectorizer_ops;
+  case INK_MODEL_SCALER: return &ink_scaler_ops;
+  case INK_MODEL_IMPUTER: return &ink_imputer_ops;
+  case INK_MODEL_ARRAY_FEATURE_EXTRACTOR: return &ink_array_feature_extractor_ops;
+  case INK_MODEL_NORMALIZER: return &ink_normalizer_ops;
   }
   return NULL;
 }

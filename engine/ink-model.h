@@ -29,6 +29,14 @@ typedef enum {
   INK_MODEL_PIPELINE = 8,
   INK_MODEL_PIPELINE_CLASSIFIER = 9,
   INK_MODEL_PIPELINE_REGRESSOR = 10,
+  /* Feature engineering (ink-features-private.h) */
+  INK_MODEL_ONE_HOT_ENCODER = 11,
+  INK_MODEL_FEATURE_VECTORIZER = 12,
+  INK_MODEL_DICT_VECTORIZER = 13,
+  INK_MODEL_SCALER = 14,
+  INK_MODEL_IMPUTER = 15,
+  INK_MODEL_ARRAY_FEATURE_EXTRACTOR = 16,
+  INK_MODEL_NORMALIZER = 17,
 } InkModelKind;
 
 /* "neuralNetworkClassifier", etc.: Core ML's names for the model types. */

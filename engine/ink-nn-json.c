@@ -45,7 +45,8 @@ params_to_json (const InkLayer *l)
   cJSON *o = cJSON_CreateObject ();
 
   switch (l->kind) {
-  case INK_LAYER_CONVOLUTION: {
+  case INK_LAYER_CONVOLUTION:
+  case INK_LAYER_DECONVOLUTION: {
     const InkConvolutionParams *c = &l->p.convolution;
     cJSON_AddNumberToObject (o, "outChannels", (double) c->out_channels);
     cJSON_AddNumberToObject (o, "kernelChannels", (double) c->kernel_channels);
@@ -55,6 +56,20 @@ params_to_json (const InkLayer *l)
     cJSON_AddItemToObject (o, "dilation", pair (c->dilation_h, c->dilation_w));
     cJSON_AddItemToObject (o, "padding", padding_to_json (&c->padding));
     cJSON_AddBoolToObject (o, "hasBias", c->has_bias);
+    if (l->kind == INK_LAYER_DECONVOLUTION)
+      cJSON_AddItemToObject (o, "outputShape", pair (c->output_h, c->output_w));
+    break;
+  }
+  case INK_LAYER_TRANSPOSE: {
+    cJSON *axes = cJSON_AddArrayToObject (o, "axes");
+    for (int i = 0; i < 3; i++)
+      cJSON_AddItemToArray (axes, cJSON_CreateNumber ((double) l->p.transpose.axes[i]));
+    break;
+  }
+  case INK_LAYER_RESHAPE_STATIC: {
+    cJSON *shape = cJSON_AddArrayToObject (o, "shape");
+    for (size_t i = 0; i < l->p.reshape_static.rank; i++)
+      cJSON_AddItemToArray (shape, cJSON_CreateNumber ((double) l->p.reshape_static.shape[i]));
     break;
   }
   case INK_LAYER_INNER_PRODUCT:
@@ -154,6 +169,10 @@ ink_nn_to_json (const InkModel *m, cJSON *obj, InkWeightWriter *w, InkError *err
   }
   if (nn->has_optimizer)
     cJSON_AddStringToObject (obj, "optimizer", nn->optimizer == INK_OPTIMIZER_ADAM ? "adam" : "sgd");
+  if (nn->exact_array_mapping)
+    cJSON_AddBoolToObject (obj, "exactArrayMapping", true);
+  if (nn->rank4_image_mapping)
+    cJSON_AddBoolToObject (obj, "rank4ImageMapping", true);
   return INK_OK;
 }
 
@@ -247,7 +266,8 @@ params_from_json (InkLayerSpec *spec, const cJSON *o, InkError *err)
   if (!cJSON_IsObject (o))
     return ink_error_set (err, INK_ERR_FORMAT, "'params' must be an object");
   switch (spec->kind) {
-  case INK_LAYER_CONVOLUTION: {
+  case INK_LAYER_CONVOLUTION:
+  case INK_LAYER_DECONVOLUTION: {
     InkConvolutionParams *c = &spec->params.convolution;
     if (get_size (o, "outChannels", &c->out_channels, err) != INK_OK ||
         get_size (o, "kernelChannels", &c->kernel_channels, err) != INK_OK ||
@@ -259,6 +279,36 @@ params_from_json (InkLayerSpec *spec, const cJSON *o, InkError *err)
           INK_OK ||
         ink_json_get_bool (o, "hasBias", &c->has_bias, err) != INK_OK)
       return INK_ERR_FORMAT;
+    if (spec->kind == INK_LAYER_DECONVOLUTION &&
+        get_pair (o, "outputShape", &c->output_h, &c->output_w, err) != INK_OK)
+      return INK_ERR_FORMAT;
+    return INK_OK;
+  }
+  case INK_LAYER_TRANSPOSE: {
+    const cJSON *axes = cJSON_GetObjectItemCaseSensitive (o, "axes");
+    if (!cJSON_IsArray (axes) || cJSON_GetArraySize (axes) != 3)
+      return ink_error_set (err, INK_ERR_FORMAT, "a transpose needs 3 axes");
+    for (int i = 0; i < 3; i++) {
+      const cJSON *a = cJSON_GetArrayItem (axes, i);
+      if (!cJSON_IsNumber (a) || a->valuedouble < 0 || a->valuedouble > 2)
+        return ink_error_set (err, INK_ERR_FORMAT, "invalid transpose axis");
+      spec->params.transpose.axes[i] = (size_t) a->valuedouble;
+    }
+    return INK_OK;
+  }
+  case INK_LAYER_RESHAPE_STATIC: {
+    const cJSON *shape = cJSON_GetObjectItemCaseSensitive (o, "shape");
+    int n = cJSON_GetArraySize (shape);
+    if (!cJSON_IsArray (shape) || n < 1 || n > 5)
+      return ink_error_set (err, INK_ERR_FORMAT, "a reshapeStatic needs a shape of rank 1 to 5");
+    spec->params.reshape_static.rank = (size_t) n;
+    for (int i = 0; i < n; i++) {
+      const cJSON *d = cJSON_GetArrayItem (shape, i);
+      if (!cJSON_IsNumber (d) || d->valuedouble < -1 || d->valuedouble > 1e9 ||
+          d->valuedouble != (double) (int64_t) d->valuedouble)
+        return ink_error_set (err, INK_ERR_FORMAT, "invalid reshapeStatic dimension");
+      spec->params.reshape_static.shape[i] = (int64_t) d->valuedouble;
+    }
     return INK_OK;
   }
   case INK_LAYER_INNER_PRODUCT: {
@@ -363,7 +413,7 @@ layer_from_json (InkNetwork *nn, const cJSON *o, InkWeightReader *r, InkError *e
       ink_json_get_string (o, "kind", &kind_name, err) != INK_OK ||
       ink_json_opt_bool (o, "updatable", &spec.updatable, err) != INK_OK)
     return INK_ERR_FORMAT;
-  for (int k = 0; k <= INK_LAYER_CONCAT; k++) {
+  for (int k = 0; k < INK_N_LAYER_KINDS; k++) {
     if (strcmp (ink_layer_kind_to_string ((InkLayerKind) k), kind_name) == 0)
       kind = k;
   }
@@ -459,5 +509,8 @@ ink_nn_from_json (InkModel *m, const cJSON *obj, InkWeightReader *r, InkError *e
     return INK_ERR_FORMAT;
   if (s != NULL)
     ink_nn_set_optimizer (m, strcmp (s, "adam") == 0 ? INK_OPTIMIZER_ADAM : INK_OPTIMIZER_SGD);
+  if (ink_json_opt_bool (obj, "exactArrayMapping", &nn->exact_array_mapping, err) != INK_OK ||
+      ink_json_opt_bool (obj, "rank4ImageMapping", &nn->rank4_image_mapping, err) != INK_OK)
+    return INK_ERR_FORMAT;
   return INK_OK;
 }

@@ -6,8 +6,11 @@
 
 #include "ink-model-private.h"
 
-/* Weight slots of a layer: convolution and inner product use WEIGHTS and
- * BIAS; batchnorm uses GAMMA, BETA, MEAN, VARIANCE. */
+/* The number of layer kinds (InkLayerKind values are 0 .. this - 1). */
+#define INK_N_LAYER_KINDS ((int) INK_LAYER_RESHAPE_STATIC + 1)
+
+/* Weight slots of a layer: convolution, deconvolution and inner product use
+ * WEIGHTS and BIAS; batchnorm uses GAMMA, BETA, MEAN, VARIANCE. */
 enum {
   INK_W_WEIGHTS = 0,
   INK_W_BIAS = 1,
@@ -30,7 +33,10 @@ ink_shape_count (InkShape s)
   return s.c * s.h * s.w;
 }
 
-/* Resolved geometry of a convolution or pooling window. */
+/* Resolved geometry of a convolution or pooling window. For a
+ * deconvolution, in_* is the layer's input, out_* its output, and
+ * pad_top/pad_left the rows and columns cropped from the start of the full
+ * (in - 1) * stride + kernel result. */
 typedef struct {
   size_t in_c, in_h, in_w;
   size_t out_c, out_h, out_w;
@@ -58,6 +64,8 @@ typedef struct {
     InkReshapeParams reshape;
     InkBatchnormParams batchnorm;
     InkAddParams add;
+    InkTransposeParams transpose;
+    InkReshapeStaticParams reshape_static;
   } p;
   InkWeights w[INK_W_SLOTS];
   /* Plan, filled by finish: blob indices and geometry. */
@@ -102,6 +110,8 @@ struct InkNetwork {
   char *loss_input, *loss_target;
   bool has_optimizer;
   InkOptimizerType optimizer;
+  /* Core ML's input shape mappings (spec 4), kept for export. */
+  bool exact_array_mapping, rank4_image_mapping;
   /* Plan, filled by finish. */
   InkBlob *blobs;
   size_t n_blobs, cap_blobs;
@@ -135,6 +145,11 @@ InkStatus ink_nn_forward (const InkModel *model, const InkFeatures *inputs, floa
 void ink_kernel_convolution (const InkWindow *g, const float *in, const float *weights,
                              const float *bias, float *out, float *scratch);
 size_t ink_kernel_convolution_scratch (const InkWindow *g);
+/* scratch: in_h * in_w floats. */
+void ink_kernel_deconvolution (const InkWindow *g, const float *in, const float *weights,
+                               const float *bias, float *out, float *scratch);
+/* out's axis i is in's axis axes[i]. */
+void ink_kernel_transpose (InkShape in_shape, const size_t axes[3], const float *in, float *out);
 void ink_kernel_inner_product (const float *in, size_t n_in, const float *weights,
                                const float *bias, float *out, size_t n_out);
 void ink_kernel_pool_max (const InkWindow *g, const float *in, float *out);

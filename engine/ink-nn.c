@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ink-image.h"
 #include "ink-nn-private.h"
 
 /* Workspaces are reused across predictions: a stack of free buffers
@@ -22,6 +23,8 @@ static const char *const layer_names[] = {
   [INK_LAYER_SOFTMAX] = "softmax",         [INK_LAYER_FLATTEN] = "flatten",
   [INK_LAYER_RESHAPE] = "reshape",         [INK_LAYER_BATCHNORM] = "batchnorm",
   [INK_LAYER_ADD] = "add",                 [INK_LAYER_CONCAT] = "concat",
+  [INK_LAYER_DECONVOLUTION] = "deconvolution", [INK_LAYER_TRANSPOSE] = "transpose",
+  [INK_LAYER_RESHAPE_STATIC] = "reshapeStatic",
 };
 
 const char *
@@ -97,6 +100,13 @@ weight_counts (const InkLayer *l, size_t counts[INK_W_SLOTS])
     counts[INK_W_BIAS] = c->has_bias ? c->out_channels : 0;
     break;
   }
+  case INK_LAYER_DECONVOLUTION: {
+    const InkConvolutionParams *c = &l->p.convolution;
+    counts[INK_W_WEIGHTS] =
+      capped_product (c->kernel_channels, c->out_channels / c->groups, c->kernel_h, c->kernel_w);
+    counts[INK_W_BIAS] = c->has_bias ? c->out_channels : 0;
+    break;
+  }
   case INK_LAYER_INNER_PRODUCT:
     counts[INK_W_WEIGHTS] =
       capped_product (l->p.inner_product.in_channels, l->p.inner_product.out_channels, 1, 1);
@@ -119,7 +129,8 @@ check_layer_params (const InkLayer *l, InkError *err)
   const char *kind = ink_layer_kind_to_string (l->kind);
 
   switch (l->kind) {
-  case INK_LAYER_CONVOLUTION: {
+  case INK_LAYER_CONVOLUTION:
+  case INK_LAYER_DECONVOLUTION: {
     const InkConvolutionParams *c = &l->p.convolution;
     if (c->out_channels == 0 || c->kernel_channels == 0 || c->kernel_h == 0 || c->kernel_w == 0)
       return ink_error_set (err, INK_ERR_INVALID_MODEL,
@@ -133,6 +144,43 @@ check_layer_params (const InkLayer *l, InkError *err)
       return ink_error_set (err, INK_ERR_INVALID_MODEL,
                             "%s layer '%s': include-last padding is for pooling only", kind,
                             l->name);
+    if (l->kind == INK_LAYER_DECONVOLUTION && c->kernel_channels % c->groups != 0)
+      return ink_error_set (err, INK_ERR_INVALID_MODEL,
+                            "%s layer '%s': %zu input channels are not divisible into %zu groups",
+                            kind, l->name, c->kernel_channels, c->groups);
+    if (l->kind == INK_LAYER_DECONVOLUTION && (c->output_h == 0) != (c->output_w == 0))
+      return ink_error_set (err, INK_ERR_INVALID_MODEL,
+                            "%s layer '%s': the output shape needs both a height and a width",
+                            kind, l->name);
+    break;
+  }
+  case INK_LAYER_TRANSPOSE: {
+    const size_t *a = l->p.transpose.axes;
+    if (a[0] > 2 || a[1] > 2 || a[2] > 2 || a[0] == a[1] || a[0] == a[2] || a[1] == a[2])
+      return ink_error_set (err, INK_ERR_INVALID_MODEL,
+                            "%s layer '%s': the axes %zu, %zu, %zu are not a permutation of the "
+                            "channel, height and width axes",
+                            kind, l->name, a[0], a[1], a[2]);
+    break;
+  }
+  case INK_LAYER_RESHAPE_STATIC: {
+    const InkReshapeStaticParams *r = &l->p.reshape_static;
+    int inferred = 0;
+    if (r->rank < 1 || r->rank > 5)
+      return ink_error_set (err, INK_ERR_INVALID_MODEL,
+                            "%s layer '%s': the target shape has rank %zu (1 to 5 allowed)", kind,
+                            l->name, r->rank);
+    for (size_t i = 0; i < r->rank; i++) {
+      if (r->shape[i] == -1)
+        inferred++;
+      else if (r->shape[i] <= 0 || r->shape[i] > (int64_t) INK_MAX_ELEMENTS)
+        return ink_error_set (err, INK_ERR_INVALID_MODEL,
+                              "%s layer '%s': target dimension %zu is %lld", kind, l->name, i,
+                              (long long) r->shape[i]);
+    }
+    if (inferred > 1)
+      return ink_error_set (err, INK_ERR_INVALID_MODEL,
+                            "%s layer '%s': only one target dimension may be -1", kind, l->name);
     break;
   }
   case INK_LAYER_INNER_PRODUCT:
@@ -171,17 +219,20 @@ check_layer_params (const InkLayer *l, InkError *err)
   return INK_OK;
 }
 
-/* Normalizes defaults (0 strides, groups, dilation, epsilon mean 1 / 1e-5). */
+/* Normalizes defaults (0 strides, groups, dilation, epsilon mean 1 / 1e-5;
+ * a deconvolution has no dilation). */
 static void
 normalize_params (InkLayer *l)
 {
-  if (l->kind == INK_LAYER_CONVOLUTION) {
+  if (l->kind == INK_LAYER_CONVOLUTION || l->kind == INK_LAYER_DECONVOLUTION) {
     InkConvolutionParams *c = &l->p.convolution;
     c->groups = c->groups == 0 ? 1 : c->groups;
     c->stride_h = c->stride_h == 0 ? 1 : c->stride_h;
     c->stride_w = c->stride_w == 0 ? 1 : c->stride_w;
-    c->dilation_h = c->dilation_h == 0 ? 1 : c->dilation_h;
-    c->dilation_w = c->dilation_w == 0 ? 1 : c->dilation_w;
+    c->dilation_h = c->dilation_h == 0 || l->kind == INK_LAYER_DECONVOLUTION ? 1 : c->dilation_h;
+    c->dilation_w = c->dilation_w == 0 || l->kind == INK_LAYER_DECONVOLUTION ? 1 : c->dilation_w;
+    if (l->kind == INK_LAYER_CONVOLUTION)
+      c->output_h = c->output_w = 0;
     c->weights = c->bias = NULL;
   } else if (l->kind == INK_LAYER_POOLING) {
     l->p.pooling.stride_h = l->p.pooling.stride_h == 0 ? 1 : l->p.pooling.stride_h;
@@ -261,7 +312,7 @@ ink_nn_add_layer (InkModel *m, const InkLayerSpec *spec, InkError *err)
       spec->n_outputs != 1 || spec->inputs == NULL || spec->outputs == NULL)
     return ink_error_set (err, INK_ERR_INVALID_MODEL,
                           "a layer needs a name, at least one input and exactly one output");
-  if ((unsigned) spec->kind > INK_LAYER_CONCAT)
+  if ((unsigned) spec->kind >= (unsigned) INK_N_LAYER_KINDS)
     return ink_error_set (err, INK_ERR_UNSUPPORTED, "layer '%s' has an unknown kind %d",
                           spec->name, (int) spec->kind);
   for (size_t i = 0; i < nn->n_layers; i++) {
@@ -270,6 +321,7 @@ ink_nn_add_layer (InkModel *m, const InkLayerSpec *spec, InkError *err)
   }
   switch (spec->kind) {
   case INK_LAYER_CONVOLUTION:
+  case INK_LAYER_DECONVOLUTION:
     src[INK_W_WEIGHTS] = spec->params.convolution.weights;
     src[INK_W_BIAS] = spec->params.convolution.bias;
     break;
@@ -338,6 +390,18 @@ ink_nn_set_probability_blob (InkModel *m, const char *blob)
   if (nn == NULL || m->finished)
     return INK_ERR_INVALID_ARGUMENT;
   return replace_string (&nn->probability_blob, blob) ? INK_OK : INK_ERR_NO_MEMORY;
+}
+
+InkStatus
+ink_nn_set_shape_mapping (InkModel *m, bool exact_arrays, bool rank4_images)
+{
+  InkNetwork *nn = network_of (m);
+
+  if (nn == NULL || m->finished)
+    return INK_ERR_INVALID_ARGUMENT;
+  nn->exact_array_mapping = exact_arrays;
+  nn->rank4_image_mapping = rank4_images;
+  return INK_OK;
 }
 
 InkStatus
@@ -522,6 +586,105 @@ layer_shape_error (const InkLayer *l, InkError *err, const char *what, size_t wa
                         ink_layer_kind_to_string (l->kind), l->name, what, have, want);
 }
 
+/* A deconvolution's output size along one axis and the amount cropped from
+ * the start of its full (in - 1) * stride + k result. */
+static bool
+deconv_axis (size_t in, size_t k, size_t stride, const InkPadding *pad, bool vertical,
+             size_t *out, size_t *crop)
+{
+  size_t full = (in - 1) * stride + k;
+  size_t before = vertical ? pad->top : pad->left, after = vertical ? pad->bottom : pad->right;
+
+  if (pad->type == INK_PAD_SAME) {
+    size_t total;
+    *out = in * stride;
+    total = full > *out ? full - *out : 0;
+    *crop = pad->same_mode == INK_SAME_TOP_LEFT_HEAVY ? total - total / 2 : total / 2;
+    return true;
+  }
+  if (before + after >= full)
+    return false;
+  *out = full - before - after;
+  *crop = before;
+  return true;
+}
+
+static InkStatus
+plan_deconvolution (InkLayer *l, InkShape in, InkShape *out, InkError *err)
+{
+  const InkConvolutionParams *c = &l->p.convolution;
+  InkWindow *g = &l->win;
+
+  if (in.c != c->kernel_channels)
+    return layer_shape_error (l, err, "the input's channel count", c->kernel_channels, in.c);
+  if (capped_product (in.h, c->stride_h, 1, 1) == SIZE_MAX ||
+      capped_product (in.w, c->stride_w, 1, 1) == SIZE_MAX ||
+      !deconv_axis (in.h, c->kernel_h, c->stride_h, &c->padding, true, &g->out_h, &g->pad_top) ||
+      !deconv_axis (in.w, c->kernel_w, c->stride_w, &c->padding, false, &g->out_w, &g->pad_left))
+    return ink_error_set (err, INK_ERR_SHAPE_MISMATCH,
+                          "deconvolution layer '%s': its padding crops away its whole %zux%zu "
+                          "output",
+                          l->name, in.h, in.w);
+  if (c->output_h != 0 && (c->output_h != g->out_h || c->output_w != g->out_w))
+    return ink_error_set (err, INK_ERR_UNSUPPORTED,
+                          "deconvolution layer '%s' asks for a %zux%zu output where its padding "
+                          "gives %zux%zu; Inkling runs only output shapes that match the padding",
+                          l->name, c->output_h, c->output_w, g->out_h, g->out_w);
+  g->in_c = in.c, g->in_h = in.h, g->in_w = in.w;
+  g->out_c = c->out_channels;
+  g->k_h = c->kernel_h, g->k_w = c->kernel_w;
+  g->stride_h = c->stride_h, g->stride_w = c->stride_w;
+  g->dil_h = g->dil_w = 1;
+  g->groups = c->groups;
+  g->pad_bottom = g->pad_right = 0;
+  *out = (InkShape){ c->out_channels, g->out_h, g->out_w };
+  return INK_OK;
+}
+
+/* A reshapeStatic target as a per-example [C, H, W]: -1 inferred from the
+ * input's element count, right-aligned, leading dimensions 1. */
+static InkStatus
+plan_reshape_static (const InkLayer *l, InkShape in, InkShape *out, InkError *err)
+{
+  const InkReshapeStaticParams *r = &l->p.reshape_static;
+  size_t dims[5], known = 1, count = ink_shape_count (in), rank = r->rank;
+  int inferred = -1;
+
+  for (size_t i = 0; i < rank; i++) {
+    if (r->shape[i] < 0) {
+      inferred = (int) i;
+      dims[i] = 1;
+    } else {
+      dims[i] = (size_t) r->shape[i];
+      if (capped_product (known, dims[i], 1, 1) == SIZE_MAX)
+        return layer_shape_error (l, err, "the target size", count, SIZE_MAX);
+      known *= dims[i];
+    }
+  }
+  if (inferred >= 0) {
+    if (known == 0 || count % known != 0)
+      return ink_error_set (err, INK_ERR_SHAPE_MISMATCH,
+                            "reshapeStatic layer '%s': %zu values do not divide into a -1 "
+                            "dimension",
+                            l->name, count);
+    dims[inferred] = count / known;
+    known = count;
+  }
+  if (known != count)
+    return layer_shape_error (l, err, "the input size", known, count);
+  for (size_t i = 0; i + 3 < rank; i++) {
+    if (dims[i] != 1)
+      return ink_error_set (err, INK_ERR_UNSUPPORTED,
+                            "reshapeStatic layer '%s': target dimension %zu is %zu; Inkling runs "
+                            "one example at a time, so only the last three dimensions may "
+                            "exceed 1",
+                            l->name, i, dims[i]);
+  }
+  *out = (InkShape){ rank >= 3 ? dims[rank - 3] : 1, rank >= 2 ? dims[rank - 2] : 1,
+                     dims[rank - 1] };
+  return INK_OK;
+}
+
 /* Infers a layer's output shape from its inputs' shapes. */
 static InkStatus
 plan_layer (InkNetwork *nn, InkLayer *l, InkShape *out, InkError *err)
@@ -541,6 +704,16 @@ plan_layer (InkNetwork *nn, InkLayer *l, InkShape *out, InkError *err)
     return plan_window (l, in, c->kernel_h, c->kernel_w, c->stride_h, c->stride_w, c->dilation_h,
                         c->dilation_w, &c->padding, out, err);
   }
+  case INK_LAYER_DECONVOLUTION:
+    return plan_deconvolution (l, in, out, err);
+  case INK_LAYER_TRANSPOSE: {
+    size_t d[3] = { in.c, in.h, in.w };
+    const size_t *a = l->p.transpose.axes;
+    *out = (InkShape){ d[a[0]], d[a[1]], d[a[2]] };
+    return INK_OK;
+  }
+  case INK_LAYER_RESHAPE_STATIC:
+    return plan_reshape_static (l, in, out, err);
   case INK_LAYER_INNER_PRODUCT:
     if (ink_shape_count (in) != l->p.inner_product.in_channels)
       return layer_shape_error (l, err, "the input size", l->p.inner_product.in_channels,
@@ -631,9 +804,41 @@ plan_clear (InkNetwork *nn)
   }
 }
 
+/* An image scaler with an empty feature name (Core ML files may leave it
+ * out) applies to the network's only image input. */
+static InkStatus
+resolve_scalers (const InkModel *m, InkNetwork *nn, InkError *err)
+{
+  const char *image = NULL;
+  size_t n_images = 0;
+
+  for (size_t i = 0; i < m->desc.n_inputs; i++) {
+    if (m->desc.inputs[i].type.type == INK_VALUE_IMAGE) {
+      image = m->desc.inputs[i].name;
+      n_images++;
+    }
+  }
+  for (size_t i = 0; i < nn->n_scalers; i++) {
+    if (nn->scalers[i].feature_name[0] != '\0')
+      continue;
+    if (n_images != 1)
+      return ink_error_set (err, INK_ERR_INVALID_MODEL,
+                            "image preprocessing names no input, and the network has %zu image "
+                            "inputs (it needs exactly one)",
+                            n_images);
+    if (!replace_string (&nn->scalers[i].feature_name, image))
+      return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+  }
+  return INK_OK;
+}
+
 static InkStatus
 plan_inputs (const InkModel *m, InkNetwork *nn, InkError *err)
 {
+  InkStatus resolved = resolve_scalers (m, nn, err);
+
+  if (resolved != INK_OK)
+    return resolved;
   for (size_t i = 0; i < m->desc.n_inputs; i++) {
     const InkFeatureDescription *fd = &m->desc.inputs[i];
     InkShape s;
@@ -691,6 +896,10 @@ plan_layers (InkNetwork *nn, size_t *scratch, InkError *err)
       if (need == SIZE_MAX)
         return ink_error_set (err, INK_ERR_INVALID_MODEL, "convolution '%s' is too large",
                               l->name);
+      *scratch = need > *scratch ? need : *scratch;
+    }
+    if (l->kind == INK_LAYER_DECONVOLUTION) {
+      size_t need = l->win.in_h * l->win.in_w;
       *scratch = need > *scratch ? need : *scratch;
     }
   }
@@ -794,9 +1003,9 @@ load_input (const InkNetwork *nn, const InkBlob *b, const InkValue *v, float *ds
     const InkScaler *s = b->scaler >= 0 ? &nn->scalers[b->scaler] : NULL;
     float scale = s != NULL ? s->scale : 1.0f;
     if ((size_t) ink_value_image_width (v) != b->shape.w ||
-        (size_t) ink_value_image_height (v) != b->shape.h)
-      return ink_error_set (err, INK_ERR_SHAPE_MISMATCH, "input image '%s' must be %zux%zu",
-                            b->name, b->shape.w, b->shape.h);
+        (size_t) ink_value_image_height (v) != b->shape.h || ink_value_image_format (v) != b->format)
+      return ink_error_set (err, INK_ERR_SHAPE_MISMATCH, "input image '%s' must be %zux%zu %s",
+                            b->name, b->shape.w, b->shape.h, ink_pixel_format_to_string (b->format));
     if (b->shape.c == 1) {
       float bias = s != NULL ? s->gray_bias : 0.0f;
       for (size_t p = 0; p < plane; p++)
@@ -819,6 +1028,31 @@ load_input (const InkNetwork *nn, const InkBlob *b, const InkValue *v, float *ds
   return INK_OK;
 }
 
+/* An image the network's plan does not take as it is (another size that a
+ * flexible constraint allows, or another pixel format) is converted to the
+ * size and format the network was planned for: its input's default size. */
+static InkStatus
+load_image_input (const InkNetwork *nn, const InkBlob *b, const InkValue *v, float *dst,
+                  InkError *err)
+{
+  InkImageConstraint fixed = { 0 };
+  InkValue *converted = NULL;
+  InkStatus st;
+
+  if ((size_t) ink_value_image_width (v) == b->shape.w &&
+      (size_t) ink_value_image_height (v) == b->shape.h && ink_value_image_format (v) == b->format)
+    return load_input (nn, b, v, dst, err);
+  fixed.width = (int64_t) b->shape.w;
+  fixed.height = (int64_t) b->shape.h;
+  fixed.format = b->format;
+  st = ink_image_convert_value (v, &fixed, NULL, &converted, err);
+  if (st != INK_OK)
+    return ink_error_prefix (err, "input '%s'", b->name);
+  st = load_input (nn, b, converted, dst, err);
+  ink_value_free (converted);
+  return st;
+}
+
 static void
 run_layer (const InkNetwork *nn, const InkLayer *l, float *ws)
 {
@@ -832,6 +1066,16 @@ run_layer (const InkNetwork *nn, const InkLayer *l, float *ws)
   case INK_LAYER_CONVOLUTION:
     ink_kernel_convolution (&l->win, in, l->w[INK_W_WEIGHTS].data, l->w[INK_W_BIAS].data, out,
                             ws + nn->scratch_offset);
+    break;
+  case INK_LAYER_DECONVOLUTION:
+    ink_kernel_deconvolution (&l->win, in, l->w[INK_W_WEIGHTS].data, l->w[INK_W_BIAS].data, out,
+                              ws + nn->scratch_offset);
+    break;
+  case INK_LAYER_TRANSPOSE:
+    ink_kernel_transpose (ib->shape, l->p.transpose.axes, in, out);
+    break;
+  case INK_LAYER_RESHAPE_STATIC:
+    memcpy (out, in, n * sizeof *out);
     break;
   case INK_LAYER_INNER_PRODUCT:
     ink_kernel_inner_product (in, ink_shape_count (ib->shape), l->w[INK_W_WEIGHTS].data,
@@ -918,7 +1162,12 @@ ink_nn_forward (const InkModel *m, const InkFeatures *inputs, float *ws, InkErro
       memset (ws + b->offset, 0, ink_shape_count (b->shape) * sizeof *ws);
       continue;
     }
-    st = load_input (nn, b, v, ws + b->offset, err);
+    if (b->source == INK_BLOB_INPUT_IMAGE && ink_value_get_type (v) != INK_VALUE_IMAGE)
+      return ink_error_set (err, INK_ERR_TYPE_MISMATCH, "input '%s' must be an image", b->name);
+    if (b->source == INK_BLOB_INPUT_IMAGE)
+      st = load_image_input (nn, b, v, ws + b->offset, err);
+    else
+      st = load_input (nn, b, v, ws + b->offset, err);
     if (st != INK_OK)
       return st;
   }
@@ -953,6 +1202,37 @@ workspace_release (InkNetwork *nn, float *ws)
   free (ws);
 }
 
+/* A blob declared as an image output: gray from one channel, colour from
+ * three (in the colour space's channel order), each value rounded and
+ * clamped to 0..255 (alpha 255). NULL when the blob is not [1 or 3, H, W]
+ * or out of memory. */
+static InkValue *
+blob_image (const InkBlob *b, const float *ws, InkPixelFormat format)
+{
+  const float *src = ws + b->offset;
+  size_t plane = b->shape.h * b->shape.w, bpp = ink_pixel_format_bytes (format);
+  bool gray = format == INK_PIXEL_GRAY8;
+  uint8_t *px;
+  InkValue *v;
+
+  if (b->shape.c != (gray ? 1u : 3u) || b->shape.w > INT32_MAX || b->shape.h > INT32_MAX)
+    return NULL;
+  px = malloc (plane * bpp);
+  if (px == NULL)
+    return NULL;
+  for (size_t p = 0; p < plane; p++) {
+    for (size_t c = 0; c < b->shape.c; c++) {
+      float x = src[c * plane + p];
+      px[p * bpp + c] = x >= 255.0f ? 255 : x > 0.0f ? (uint8_t) lrintf (x) : 0;
+    }
+    if (!gray)
+      px[p * bpp + 3] = 255;
+  }
+  v = ink_value_new_image (format, (int) b->shape.w, (int) b->shape.h, b->shape.w * bpp, px);
+  free (px);
+  return v;
+}
+
 static InkValue *
 blob_value (const InkBlob *b, const float *ws)
 {
@@ -978,8 +1258,17 @@ nn_predict (const InkModel *m, const InkFeatures *inputs, InkFeatures *out, InkE
     if (b < 0 && m->kind == INK_MODEL_NEURAL_NETWORK_REGRESSOR &&
         strcmp (name, ink_description_predicted_feature_name (&m->desc)) == 0)
       b = nn->layers[nn->n_layers - 1].out_blob;
-    if (b >= 0)
+    if (b >= 0 && m->desc.outputs[i].type.type == INK_VALUE_IMAGE) {
+      InkValue *image = blob_image (&nn->blobs[b], ws, m->desc.outputs[i].type.image.format);
+      st = image != NULL ? ink_features_set (out, name, image)
+                         : ink_error_set (err, INK_ERR_SHAPE_MISMATCH,
+                                          "the blob of the image output '%s' is %zux%zux%zu, "
+                                          "which is not an image",
+                                          name, nn->blobs[b].shape.c, nn->blobs[b].shape.h,
+                                          nn->blobs[b].shape.w);
+    } else if (b >= 0) {
       st = ink_features_set (out, name, blob_value (&nn->blobs[b], ws));
+    }
   }
   if (st == INK_OK && m->kind == INK_MODEL_NEURAL_NETWORK_CLASSIFIER) {
     const InkBlob *pb = &nn->blobs[nn->probs_blob];
@@ -1078,6 +1367,8 @@ nn_copy_body (InkModel *dst, const InkModel *src, InkError *err)
     return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
   d->has_optimizer = s->has_optimizer;
   d->optimizer = s->optimizer;
+  d->exact_array_mapping = s->exact_array_mapping;
+  d->rank4_image_mapping = s->rank4_image_mapping;
   return INK_OK;
 }
 

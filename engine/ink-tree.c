@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include "ink-model-private.h"
+#include "ink-classic-private.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -951,6 +951,30 @@ tree_from_json (InkModel *model, const cJSON *obj, InkWeightReader *r, InkError 
   tree_free (model->body.tree);
   model->body.tree = t;
   return INK_OK;
+}
+
+/* ---- Read-back view ---- */
+
+bool
+ink_tree_ensemble_view (const InkModel *model, InkTreeEnsembleView *view)
+{
+  const InkTreeEnsemble *t;
+
+  if (model == NULL || !is_tree_kind (model->kind) || model->body.tree == NULL || view == NULL)
+    return false;
+  t = model->body.tree;
+  view->n_dimensions = t->n_dimensions;
+  view->transform = t->transform;
+  view->base = t->n_base > 0 ? t->base : NULL;
+  view->n_base = t->n_base;
+  view->n_nodes = t->n_nodes;
+  return true;
+}
+
+InkTreeNode
+ink_tree_ensemble_node (const InkModel *model, size_t i)
+{
+  return node_view (&model->body.tree->nodes[i]);
 }
 
 const InkModelOps ink_tree_ops = {

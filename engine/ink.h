@@ -9,6 +9,7 @@
 #pragma once
 
 #include "ink-builder.h"
+#include "ink-coreml.h"
 #include "ink-description.h"
 #include "ink-features.h"
 #include "ink-image.h"
