@@ -42,164 +42,164 @@ static const struct {
   uint16_t number;
   const char *name;
 } layer_kinds[] = {
-  { 100, "convolution" },
-  { 120, "pooling" },
-  { 130, "activation" },
-  { 140, "innerProduct" },
-  { 150, "embedding" },
-  { 160, "batchnorm" },
-  { 165, "mvn" },
-  { 170, "l2normalize" },
-  { 175, "softmax" },
-  { 180, "lrn" },
-  { 190, "crop" },
-  { 200, "padding" },
-  { 210, "upsample" },
-  { 211, "resizeBilinear" },
-  { 212, "cropResize" },
-  { 220, "unary" },
-  { 230, "add" },
-  { 231, "multiply" },
-  { 240, "average" },
-  { 245, "scale" },
-  { 250, "bias" },
-  { 260, "max" },
-  { 261, "min" },
-  { 270, "dot" },
-  { 280, "reduce" },
-  { 290, "loadConstant" },
-  { 300, "reshape" },
-  { 301, "flatten" },
-  { 310, "permute" },
-  { 320, "concat" },
-  { 330, "split" },
-  { 340, "sequenceRepeat" },
-  { 345, "reorganizeData" },
-  { 350, "slice" },
-  { 400, "simpleRecurrent" },
-  { 410, "gru" },
-  { 420, "uniDirectionalLSTM" },
-  { 430, "biDirectionalLSTM" },
-  { 500, "custom" },
-  { 600, "copy" },
-  { 605, "branch" },
-  { 615, "loop" },
-  { 620, "loopBreak" },
-  { 625, "loopContinue" },
-  { 635, "rangeStatic" },
-  { 640, "rangeDynamic" },
-  { 660, "clip" },
-  { 665, "ceil" },
-  { 670, "floor" },
-  { 680, "sign" },
-  { 685, "round" },
-  { 700, "exp2" },
-  { 710, "sin" },
-  { 715, "cos" },
-  { 720, "tan" },
-  { 730, "asin" },
-  { 735, "acos" },
-  { 740, "atan" },
-  { 750, "sinh" },
-  { 755, "cosh" },
-  { 760, "tanh" },
-  { 770, "asinh" },
-  { 775, "acosh" },
-  { 780, "atanh" },
-  { 790, "erf" },
-  { 795, "gelu" },
-  { 815, "equal" },
-  { 820, "notEqual" },
-  { 825, "lessThan" },
-  { 827, "lessEqual" },
-  { 830, "greaterThan" },
-  { 832, "greaterEqual" },
-  { 840, "logicalOr" },
-  { 845, "logicalXor" },
-  { 850, "logicalNot" },
-  { 855, "logicalAnd" },
-  { 865, "modBroadcastable" },
-  { 870, "minBroadcastable" },
-  { 875, "maxBroadcastable" },
-  { 880, "addBroadcastable" },
-  { 885, "powBroadcastable" },
-  { 890, "divideBroadcastable" },
-  { 895, "floorDivBroadcastable" },
-  { 900, "multiplyBroadcastable" },
-  { 905, "subtractBroadcastable" },
-  { 920, "tile" },
-  { 925, "stack" },
-  { 930, "gather" },
-  { 935, "scatter" },
-  { 940, "gatherND" },
-  { 945, "scatterND" },
-  { 950, "softmaxND" },
-  { 952, "gatherAlongAxis" },
-  { 954, "scatterAlongAxis" },
-  { 960, "reverse" },
-  { 965, "reverseSeq" },
-  { 975, "splitND" },
-  { 980, "concatND" },
-  { 985, "transpose" },
-  { 995, "sliceStatic" },
-  { 1000, "sliceDynamic" },
-  { 1005, "slidingWindows" },
-  { 1015, "topK" },
-  { 1020, "argMin" },
-  { 1025, "argMax" },
-  { 1040, "embeddingND" },
-  { 1045, "batchedMatmul" },
-  { 1065, "getShape" },
-  { 1070, "loadConstantND" },
-  { 1080, "fillLike" },
-  { 1085, "fillStatic" },
-  { 1090, "fillDynamic" },
-  { 1100, "broadcastToLike" },
-  { 1105, "broadcastToStatic" },
-  { 1110, "broadcastToDynamic" },
-  { 1120, "squeeze" },
-  { 1125, "expandDims" },
-  { 1130, "flattenTo2D" },
-  { 1135, "reshapeLike" },
-  { 1140, "reshapeStatic" },
-  { 1145, "reshapeDynamic" },
-  { 1150, "rankPreservingReshape" },
-  { 1155, "constantPad" },
-  { 1170, "randomNormalLike" },
-  { 1175, "randomNormalStatic" },
-  { 1180, "randomNormalDynamic" },
-  { 1190, "randomUniformLike" },
-  { 1195, "randomUniformStatic" },
-  { 1200, "randomUniformDynamic" },
-  { 1210, "randomBernoulliLike" },
-  { 1215, "randomBernoulliStatic" },
-  { 1220, "randomBernoulliDynamic" },
-  { 1230, "categoricalDistribution" },
-  { 1250, "reduceL1" },
-  { 1255, "reduceL2" },
-  { 1260, "reduceMax" },
-  { 1265, "reduceMin" },
-  { 1270, "reduceSum" },
-  { 1275, "reduceProd" },
-  { 1280, "reduceMean" },
-  { 1285, "reduceLogSum" },
-  { 1290, "reduceSumSquare" },
-  { 1295, "reduceLogSumExp" },
-  { 1313, "whereNonZero" },
-  { 1315, "matrixBandPart" },
-  { 1320, "lowerTriangular" },
-  { 1325, "upperTriangular" },
-  { 1330, "whereBroadcastable" },
-  { 1350, "layerNormalization" },
-  { 1400, "NonMaximumSuppression" },
-  { 1450, "oneHot" },
-  { 1455, "cumSum" },
-  { 1460, "clampedReLU" },
-  { 1461, "argSort" },
-  { 1465, "pooling3d" },
-  { 1466, "globalPooling3d" },
-  { 1470, "sliceBySize" },
-  { 1471, "convolution3d" },
+  {100, "convolution"},
+  {120, "pooling"},
+  {130, "activation"},
+  {140, "innerProduct"},
+  {150, "embedding"},
+  {160, "batchnorm"},
+  {165, "mvn"},
+  {170, "l2normalize"},
+  {175, "softmax"},
+  {180, "lrn"},
+  {190, "crop"},
+  {200, "padding"},
+  {210, "upsample"},
+  {211, "resizeBilinear"},
+  {212, "cropResize"},
+  {220, "unary"},
+  {230, "add"},
+  {231, "multiply"},
+  {240, "average"},
+  {245, "scale"},
+  {250, "bias"},
+  {260, "max"},
+  {261, "min"},
+  {270, "dot"},
+  {280, "reduce"},
+  {290, "loadConstant"},
+  {300, "reshape"},
+  {301, "flatten"},
+  {310, "permute"},
+  {320, "concat"},
+  {330, "split"},
+  {340, "sequenceRepeat"},
+  {345, "reorganizeData"},
+  {350, "slice"},
+  {400, "simpleRecurrent"},
+  {410, "gru"},
+  {420, "uniDirectionalLSTM"},
+  {430, "biDirectionalLSTM"},
+  {500, "custom"},
+  {600, "copy"},
+  {605, "branch"},
+  {615, "loop"},
+  {620, "loopBreak"},
+  {625, "loopContinue"},
+  {635, "rangeStatic"},
+  {640, "rangeDynamic"},
+  {660, "clip"},
+  {665, "ceil"},
+  {670, "floor"},
+  {680, "sign"},
+  {685, "round"},
+  {700, "exp2"},
+  {710, "sin"},
+  {715, "cos"},
+  {720, "tan"},
+  {730, "asin"},
+  {735, "acos"},
+  {740, "atan"},
+  {750, "sinh"},
+  {755, "cosh"},
+  {760, "tanh"},
+  {770, "asinh"},
+  {775, "acosh"},
+  {780, "atanh"},
+  {790, "erf"},
+  {795, "gelu"},
+  {815, "equal"},
+  {820, "notEqual"},
+  {825, "lessThan"},
+  {827, "lessEqual"},
+  {830, "greaterThan"},
+  {832, "greaterEqual"},
+  {840, "logicalOr"},
+  {845, "logicalXor"},
+  {850, "logicalNot"},
+  {855, "logicalAnd"},
+  {865, "modBroadcastable"},
+  {870, "minBroadcastable"},
+  {875, "maxBroadcastable"},
+  {880, "addBroadcastable"},
+  {885, "powBroadcastable"},
+  {890, "divideBroadcastable"},
+  {895, "floorDivBroadcastable"},
+  {900, "multiplyBroadcastable"},
+  {905, "subtractBroadcastable"},
+  {920, "tile"},
+  {925, "stack"},
+  {930, "gather"},
+  {935, "scatter"},
+  {940, "gatherND"},
+  {945, "scatterND"},
+  {950, "softmaxND"},
+  {952, "gatherAlongAxis"},
+  {954, "scatterAlongAxis"},
+  {960, "reverse"},
+  {965, "reverseSeq"},
+  {975, "splitND"},
+  {980, "concatND"},
+  {985, "transpose"},
+  {995, "sliceStatic"},
+  {1000, "sliceDynamic"},
+  {1005, "slidingWindows"},
+  {1015, "topK"},
+  {1020, "argMin"},
+  {1025, "argMax"},
+  {1040, "embeddingND"},
+  {1045, "batchedMatmul"},
+  {1065, "getShape"},
+  {1070, "loadConstantND"},
+  {1080, "fillLike"},
+  {1085, "fillStatic"},
+  {1090, "fillDynamic"},
+  {1100, "broadcastToLike"},
+  {1105, "broadcastToStatic"},
+  {1110, "broadcastToDynamic"},
+  {1120, "squeeze"},
+  {1125, "expandDims"},
+  {1130, "flattenTo2D"},
+  {1135, "reshapeLike"},
+  {1140, "reshapeStatic"},
+  {1145, "reshapeDynamic"},
+  {1150, "rankPreservingReshape"},
+  {1155, "constantPad"},
+  {1170, "randomNormalLike"},
+  {1175, "randomNormalStatic"},
+  {1180, "randomNormalDynamic"},
+  {1190, "randomUniformLike"},
+  {1195, "randomUniformStatic"},
+  {1200, "randomUniformDynamic"},
+  {1210, "randomBernoulliLike"},
+  {1215, "randomBernoulliStatic"},
+  {1220, "randomBernoulliDynamic"},
+  {1230, "categoricalDistribution"},
+  {1250, "reduceL1"},
+  {1255, "reduceL2"},
+  {1260, "reduceMax"},
+  {1265, "reduceMin"},
+  {1270, "reduceSum"},
+  {1275, "reduceProd"},
+  {1280, "reduceMean"},
+  {1285, "reduceLogSum"},
+  {1290, "reduceSumSquare"},
+  {1295, "reduceLogSumExp"},
+  {1313, "whereNonZero"},
+  {1315, "matrixBandPart"},
+  {1320, "lowerTriangular"},
+  {1325, "upperTriangular"},
+  {1330, "whereBroadcastable"},
+  {1350, "layerNormalization"},
+  {1400, "NonMaximumSuppression"},
+  {1450, "oneHot"},
+  {1455, "cumSum"},
+  {1460, "clampedReLU"},
+  {1461, "argSort"},
+  {1465, "pooling3d"},
+  {1466, "globalPooling3d"},
+  {1470, "sliceBySize"},
+  {1471, "convolution3d"},
 };
 
 /* Core ML's name for a NeuralNetworkLayer field number, or NULL. */
@@ -263,8 +263,8 @@ get_size (const InkPbField *f, const char *what, size_t *out, InkError *err)
   if (ink_pb_expect (f, INK_PB_VARINT, what, err) != INK_OK)
     return INK_ERR_FORMAT;
   if (f->value > NN_MAX_SIZE)
-    return ink_error_set (err, INK_ERR_INVALID_MODEL, "%s is %llu, more than Inkling allows",
-                          what, (unsigned long long) f->value);
+    return ink_error_set (err, INK_ERR_INVALID_MODEL, "%s is %llu, more than Inkling allows", what,
+                          (unsigned long long) f->value);
   *out = (size_t) f->value;
   return INK_OK;
 }
@@ -298,8 +298,9 @@ size_pair (const Int64s *v, const char *layer, const char *what, size_t dflt, bo
                           v->n);
   for (int i = 0; i < 2; i++) {
     if (v->v[i] < (zero_ok ? 0 : 1) || (uint64_t) v->v[i] > NN_MAX_SIZE)
-      return ink_error_set (err, INK_ERR_INVALID_MODEL, "layer '%s': %s holds the invalid value %llu",
-                            layer, what, (unsigned long long) v->v[i]);
+      return ink_error_set (err, INK_ERR_INVALID_MODEL,
+                            "layer '%s': %s holds the invalid value %llu", layer, what,
+                            (unsigned long long) v->v[i]);
   }
   *h = (size_t) v->v[0];
   *w = (size_t) v->v[1];
@@ -380,8 +381,7 @@ read_weights (const InkPbReader *parent, const InkPbField *f, const char *layer,
       if (get_bool (&g, "WeightParams.isUpdatable (field 50)", &w->updatable, err) != INK_OK)
         return INK_ERR_FORMAT;
       break;
-    default:
-      break;
+    default: break;
     }
   }
   if (rc < 0)
@@ -411,7 +411,7 @@ read_valid_padding (const InkPbReader *parent, const InkPbField *f, const char *
 {
   InkPbReader r, amounts, edge;
   InkPbField g, h, e;
-  size_t n_edges = 0, edges[2][2] = { { 0, 0 }, { 0, 0 } };
+  size_t n_edges = 0, edges[2][2] = {{0, 0}, {0, 0}};
   int rc, rc2, rc3;
 
   memset (pad, 0, sizeof *pad);
@@ -496,7 +496,7 @@ static InkStatus
 read_convolution (const InkPbReader *parent, LayerRead *l, InkError *err)
 {
   InkConvolutionParams *c = &l->spec.params.convolution;
-  Int64s kernel = { 0 }, stride = { 0 }, dilation = { 0 }, out_shape = { 0 };
+  Int64s kernel = {0}, stride = {0}, dilation = {0}, out_shape = {0};
   InkPbReader r;
   InkPbField f;
   bool deconv = false;
@@ -513,19 +513,29 @@ read_convolution (const InkPbReader *parent, LayerRead *l, InkError *err)
       st = get_size (&f, "ConvolutionLayerParams.outputChannels (field 1)", &c->out_channels, err);
       break;
     case 2:
-      st = get_size (&f, "ConvolutionLayerParams.kernelChannels (field 2)", &c->kernel_channels,
-                     err);
+      st =
+        get_size (&f, "ConvolutionLayerParams.kernelChannels (field 2)", &c->kernel_channels, err);
       break;
-    case 10: st = get_size (&f, "ConvolutionLayerParams.nGroups (field 10)", &c->groups, err); break;
-    case 20: st = append_sizes (&f, &kernel, "ConvolutionLayerParams.kernelSize (field 20)", err); break;
-    case 30: st = append_sizes (&f, &stride, "ConvolutionLayerParams.stride (field 30)", err); break;
+    case 10:
+      st = get_size (&f, "ConvolutionLayerParams.nGroups (field 10)", &c->groups, err);
+      break;
+    case 20:
+      st = append_sizes (&f, &kernel, "ConvolutionLayerParams.kernelSize (field 20)", err);
+      break;
+    case 30:
+      st = append_sizes (&f, &stride, "ConvolutionLayerParams.stride (field 30)", err);
+      break;
     case 40:
       st = append_sizes (&f, &dilation, "ConvolutionLayerParams.dilationFactor (field 40)", err);
       break;
     case 50: st = read_valid_padding (&r, &f, l->name, &c->padding, err); break;
     case 51: st = read_same_padding (&r, &f, l->name, &c->padding, err); break;
-    case 60: st = get_bool (&f, "ConvolutionLayerParams.isDeconvolution (field 60)", &deconv, err); break;
-    case 70: st = get_bool (&f, "ConvolutionLayerParams.hasBias (field 70)", &c->has_bias, err); break;
+    case 60:
+      st = get_bool (&f, "ConvolutionLayerParams.isDeconvolution (field 60)", &deconv, err);
+      break;
+    case 70:
+      st = get_bool (&f, "ConvolutionLayerParams.hasBias (field 70)", &c->has_bias, err);
+      break;
     case 90: st = read_weights (&r, &f, l->name, "weights", &l->w[INK_W_WEIGHTS], err); break;
     case 91: st = read_weights (&r, &f, l->name, "bias", &l->w[INK_W_BIAS], err); break;
     case 100:
@@ -543,8 +553,8 @@ read_convolution (const InkPbReader *parent, LayerRead *l, InkError *err)
   if (st == INK_OK)
     st = size_pair (&stride, l->name, "the stride", 1, false, &c->stride_h, &c->stride_w, err);
   if (st == INK_OK)
-    st = size_pair (&dilation, l->name, "the dilation", 1, false, &c->dilation_h, &c->dilation_w,
-                    err);
+    st =
+      size_pair (&dilation, l->name, "the dilation", 1, false, &c->dilation_h, &c->dilation_w, err);
   if (st == INK_OK && deconv)
     st = size_pair (&out_shape, l->name, "the output shape", 0, false, &c->output_h, &c->output_w,
                     err);
@@ -577,7 +587,7 @@ static InkStatus
 read_pooling (const InkPbReader *parent, LayerRead *l, InkError *err)
 {
   InkPoolingParams *p = &l->spec.params.pooling;
-  Int64s kernel = { 0 }, stride = { 0 }, amounts = { 0 };
+  Int64s kernel = {0}, stride = {0}, amounts = {0};
   InkPbReader r, inner;
   InkPbField f, g;
   int32_t type = 0;
@@ -590,7 +600,9 @@ read_pooling (const InkPbReader *parent, LayerRead *l, InkError *err)
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) > 0) {
     switch (f.number) {
     case 1: st = get_enum (&f, "PoolingLayerParams.type (field 1)", &type, err); break;
-    case 10: st = append_sizes (&f, &kernel, "PoolingLayerParams.kernelSize (field 10)", err); break;
+    case 10:
+      st = append_sizes (&f, &kernel, "PoolingLayerParams.kernelSize (field 10)", err);
+      break;
     case 20: st = append_sizes (&f, &stride, "PoolingLayerParams.stride (field 20)", err); break;
     case 30: st = read_valid_padding (&r, &f, l->name, &p->padding, err); break;
     case 31: st = read_same_padding (&r, &f, l->name, &p->padding, err); break;
@@ -606,10 +618,12 @@ read_pooling (const InkPbReader *parent, LayerRead *l, InkError *err)
       }
       break;
     case 50:
-      st = get_bool (&f, "PoolingLayerParams.avgPoolExcludePadding (field 50)",
-                     &p->exclude_padding, err);
+      st = get_bool (&f, "PoolingLayerParams.avgPoolExcludePadding (field 50)", &p->exclude_padding,
+                     err);
       break;
-    case 60: st = get_bool (&f, "PoolingLayerParams.globalPooling (field 60)", &p->global, err); break;
+    case 60:
+      st = get_bool (&f, "PoolingLayerParams.globalPooling (field 60)", &p->global, err);
+      break;
     default: break;
     }
     if (f.number == 30 || f.number == 31)
@@ -647,8 +661,14 @@ static const struct {
   uint16_t number;
   const char *name;
 } unsupported_activations[] = {
-  { 20, "thresholdedReLU" }, { 25, "PReLU" },    { 31, "scaledTanh" }, { 41, "sigmoidHard" },
-  { 50, "ELU" },             { 60, "softsign" }, { 70, "softplus" },   { 71, "parametricSoftplus" },
+  {20, "thresholdedReLU"},
+  {25, "PReLU"},
+  {31, "scaledTanh"},
+  {41, "sigmoidHard"},
+  {50, "ELU"},
+  {60, "softsign"},
+  {70, "softplus"},
+  {71, "parametricSoftplus"},
 };
 
 /* Reads ActivationParams' alpha (1) and beta (2) floats from one of its members. */
@@ -677,7 +697,7 @@ read_activation (const InkPbReader *parent, LayerRead *l, InkError *err)
 {
   InkActivationParams *a = &l->spec.params.activation;
   InkPbReader r;
-  InkPbField f, fn = { 0 };
+  InkPbField f, fn = {0};
   bool found = false;
   int rc;
 
@@ -693,13 +713,9 @@ read_activation (const InkPbReader *parent, LayerRead *l, InkError *err)
     return ink_error_set (err, INK_ERR_INVALID_MODEL,
                           "activation layer '%s' has no activation function", l->name);
   switch (fn.number) {
-  case 5:
-    a->type = INK_ACT_LINEAR;
-    return read_alpha_beta (&r, &fn, &a->alpha, &a->beta, err);
+  case 5: a->type = INK_ACT_LINEAR; return read_alpha_beta (&r, &fn, &a->alpha, &a->beta, err);
   case 10: a->type = INK_ACT_RELU; return ink_pb_expect (&fn, INK_PB_LEN, "ActivationReLU", err);
-  case 15:
-    a->type = INK_ACT_LEAKY_RELU;
-    return read_alpha_beta (&r, &fn, &a->alpha, NULL, err);
+  case 15: a->type = INK_ACT_LEAKY_RELU; return read_alpha_beta (&r, &fn, &a->alpha, NULL, err);
   case 30: a->type = INK_ACT_TANH; return ink_pb_expect (&fn, INK_PB_LEN, "ActivationTanh", err);
   case 40:
     a->type = INK_ACT_SIGMOID;
@@ -737,10 +753,12 @@ read_inner_product (const InkPbReader *parent, LayerRead *l, InkError *err)
       st = get_size (&f, "InnerProductLayerParams.inputChannels (field 1)", &ip->in_channels, err);
       break;
     case 2:
-      st = get_size (&f, "InnerProductLayerParams.outputChannels (field 2)", &ip->out_channels,
-                     err);
+      st =
+        get_size (&f, "InnerProductLayerParams.outputChannels (field 2)", &ip->out_channels, err);
       break;
-    case 10: st = get_bool (&f, "InnerProductLayerParams.hasBias (field 10)", &ip->has_bias, err); break;
+    case 10:
+      st = get_bool (&f, "InnerProductLayerParams.hasBias (field 10)", &ip->has_bias, err);
+      break;
     case 20: st = read_weights (&r, &f, l->name, "weights", &l->w[INK_W_WEIGHTS], err); break;
     case 21: st = read_weights (&r, &f, l->name, "bias", &l->w[INK_W_BIAS], err); break;
     case 22:
@@ -776,7 +794,7 @@ read_inner_product (const InkPbReader *parent, LayerRead *l, InkError *err)
 static InkStatus
 read_batchnorm (const InkPbReader *parent, LayerRead *l, InkError *err)
 {
-  static const char *const names[4] = { "gamma", "beta", "mean", "variance" };
+  static const char *const names[4] = {"gamma", "beta", "mean", "variance"};
   InkBatchnormParams *b = &l->spec.params.batchnorm;
   InkPbReader r;
   InkPbField f;
@@ -788,11 +806,15 @@ read_batchnorm (const InkPbReader *parent, LayerRead *l, InkError *err)
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) > 0) {
     switch (f.number) {
     case 1: st = get_size (&f, "BatchnormLayerParams.channels (field 1)", &b->channels, err); break;
-    case 5: st = get_bool (&f, "BatchnormLayerParams.computeMeanVar (field 5)", &compute, err); break;
+    case 5:
+      st = get_bool (&f, "BatchnormLayerParams.computeMeanVar (field 5)", &compute, err);
+      break;
     case 6:
       st = get_bool (&f, "BatchnormLayerParams.instanceNormalization (field 6)", &instance, err);
       break;
-    case 10: st = get_float (&f, "BatchnormLayerParams.epsilon (field 10)", &b->epsilon, err); break;
+    case 10:
+      st = get_float (&f, "BatchnormLayerParams.epsilon (field 10)", &b->epsilon, err);
+      break;
     case 15:
     case 16:
     case 17:
@@ -880,7 +902,7 @@ static InkStatus
 read_reshape (const InkPbReader *parent, LayerRead *l, InkError *err)
 {
   InkReshapeParams *p = &l->spec.params.reshape;
-  Int64s shape = { 0 };
+  Int64s shape = {0};
   InkPbReader r;
   InkPbField f;
   InkStatus st;
@@ -956,7 +978,7 @@ read_empty (LayerRead *l, const char *what, InkError *err)
 static InkStatus
 read_transpose (const InkPbReader *parent, LayerRead *l, InkError *err)
 {
-  Int64s axes = { 0 };
+  Int64s axes = {0};
   InkPbReader r;
   InkPbField f;
   InkStatus st;
@@ -1001,7 +1023,7 @@ static InkStatus
 read_reshape_static (const InkPbReader *parent, LayerRead *l, InkError *err)
 {
   InkReshapeStaticParams *p = &l->spec.params.reshape_static;
-  Int64s shape = { 0 };
+  Int64s shape = {0};
   InkPbReader r;
   InkPbField f;
   InkStatus st;
@@ -1045,8 +1067,9 @@ read_layer_header (const InkPbReader *parent, const InkPbField *lf, LayerRead *l
     case 1: st = get_string (&f, "NeuralNetworkLayer.name (field 1)", &l->name, err); break;
     case 2:
     case 3:
-      st = get_string (&f, f.number == 2 ? "NeuralNetworkLayer.input (field 2)"
-                                         : "NeuralNetworkLayer.output (field 3)",
+      st = get_string (&f,
+                       f.number == 2 ? "NeuralNetworkLayer.input (field 2)"
+                                     : "NeuralNetworkLayer.output (field 3)",
                        &s, err);
       if (st == INK_OK && f.number == 2 && INK_GROW (l->inputs, l->n_inputs, l->cap_inputs))
         l->inputs[l->n_inputs++] = s;
@@ -1057,7 +1080,9 @@ read_layer_header (const InkPbReader *parent, const InkPbField *lf, LayerRead *l
         st = ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
       }
       break;
-    case 10: st = get_bool (&f, "NeuralNetworkLayer.isUpdatable (field 10)", &l->updatable, err); break;
+    case 10:
+      st = get_bool (&f, "NeuralNetworkLayer.isUpdatable (field 10)", &l->updatable, err);
+      break;
     default:
       if (f.number >= 100) {
         l->body = f;
@@ -1114,7 +1139,7 @@ static InkStatus
 read_layer (InkModel *m, const InkPbReader *parent, const InkPbField *lf, size_t index,
             InkError *err)
 {
-  LayerRead l = { 0 };
+  LayerRead l = {0};
   const char *kind_name;
   InkStatus st;
   bool multi_input = false;
@@ -1203,24 +1228,24 @@ read_layer (InkModel *m, const InkPbReader *parent, const InkPbField *lf, size_t
   if (st == INK_ERR_FORMAT)
     ink_error_prefix (err, "layer '%s'", l.name);
   if (st == INK_OK && l.n_outputs == 0)
-    st = ink_error_set (err, INK_ERR_INVALID_MODEL, "%s layer '%s' has no output", kind_name,
-                        l.name);
+    st =
+      ink_error_set (err, INK_ERR_INVALID_MODEL, "%s layer '%s' has no output", kind_name, l.name);
   if (st == INK_OK && l.n_outputs > 1)
-    st = ink_error_set (err, INK_ERR_INVALID_MODEL,
-                        "%s layer '%s' has %zu outputs; it must have one", kind_name, l.name,
-                        l.n_outputs);
+    st =
+      ink_error_set (err, INK_ERR_INVALID_MODEL, "%s layer '%s' has %zu outputs; it must have one",
+                     kind_name, l.name, l.n_outputs);
   if (st == INK_OK && l.n_inputs == 0)
-    st = ink_error_set (err, INK_ERR_INVALID_MODEL, "%s layer '%s' has no input", kind_name,
-                        l.name);
+    st =
+      ink_error_set (err, INK_ERR_INVALID_MODEL, "%s layer '%s' has no input", kind_name, l.name);
   if (st == INK_OK && l.n_inputs > 1 && !multi_input)
-    st = l.spec.kind == INK_LAYER_CONVOLUTION
-           ? ink_error_set (err, INK_ERR_UNSUPPORTED,
-                            "convolution layer '%s' takes its weights from a second input, which "
-                            "Inkling cannot run",
-                            l.name)
-           : ink_error_set (err, INK_ERR_INVALID_MODEL,
-                            "%s layer '%s' has %zu inputs; it takes one", kind_name, l.name,
-                            l.n_inputs);
+    st =
+      l.spec.kind == INK_LAYER_CONVOLUTION
+        ? ink_error_set (err, INK_ERR_UNSUPPORTED,
+                         "convolution layer '%s' takes its weights from a second input, which "
+                         "Inkling cannot run",
+                         l.name)
+        : ink_error_set (err, INK_ERR_INVALID_MODEL, "%s layer '%s' has %zu inputs; it takes one",
+                         kind_name, l.name, l.n_inputs);
   if (st == INK_OK)
     st = add_layer (m, &l, err);
   layer_read_clear (&l);
@@ -1233,8 +1258,8 @@ static InkStatus
 read_preprocessing (InkModel *m, const InkPbReader *parent, const InkPbField *pf, InkError *err)
 {
   InkPbReader r, sr;
-  InkPbField f, g, scaler = { 0 };
-  InkImageScaler sc = { 0 };
+  InkPbField f, g, scaler = {0};
+  InkImageScaler sc = {0};
   char *name = NULL;
   bool has_scaler = false, has_mean = false;
   InkStatus st;
@@ -1285,8 +1310,8 @@ read_preprocessing (InkModel *m, const InkPbReader *parent, const InkPbField *pf
 /* ---- Update parameters ---- */
 
 static InkStatus
-read_update_parameter (InkModel *m, const InkPbReader *parent, const InkPbField *f,
-                       const char *key, InkParamType type, InkError *err)
+read_update_parameter (InkModel *m, const InkPbReader *parent, const InkPbField *f, const char *key,
+                       InkParamType type, InkError *err)
 {
   InkUpdateParameter p;
   int64_t *set = NULL;
@@ -1304,7 +1329,7 @@ static InkStatus
 read_loss (InkModel *m, const InkPbReader *parent, const InkPbField *lf, InkError *err)
 {
   InkPbReader r, tr;
-  InkPbField f, g, type_field = { 0 };
+  InkPbField f, g, type_field = {0};
   char *name = NULL, *input = NULL, *target = NULL;
   bool has_type = false;
   InkStatus st;
@@ -1340,13 +1365,13 @@ read_loss (InkModel *m, const InkPbReader *parent, const InkPbField *lf, InkErro
       st = get_string (&g, "loss target (field 2)", &target, err);
   }
   if (st == INK_OK && (input == NULL || target == NULL || input[0] == '\0' || target[0] == '\0'))
-    st = ink_error_set (err, INK_ERR_INVALID_MODEL, "the loss layer '%s' needs an input and a target",
-                        name != NULL ? name : "");
-  if (st == INK_OK &&
-      ink_nn_set_loss (m, name != NULL && name[0] != '\0' ? name : "loss",
-                       type_field.number == 10 ? INK_LOSS_CATEGORICAL_CROSS_ENTROPY
-                                               : INK_LOSS_MEAN_SQUARED_ERROR,
-                       input, target) != INK_OK)
+    st =
+      ink_error_set (err, INK_ERR_INVALID_MODEL, "the loss layer '%s' needs an input and a target",
+                     name != NULL ? name : "");
+  if (st == INK_OK && ink_nn_set_loss (m, name != NULL && name[0] != '\0' ? name : "loss",
+                                       type_field.number == 10 ? INK_LOSS_CATEGORICAL_CROSS_ENTROPY
+                                                               : INK_LOSS_MEAN_SQUARED_ERROR,
+                                       input, target) != INK_OK)
     st = ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
   free (name);
   free (input);
@@ -1358,16 +1383,16 @@ read_loss (InkModel *m, const InkPbReader *parent, const InkPbField *lf, InkErro
 static InkStatus
 read_optimizer (InkModel *m, const InkPbReader *parent, const InkPbField *of, InkError *err)
 {
-  static const char *const sgd_keys[] = { NULL, INK_PARAM_LEARNING_RATE, INK_PARAM_MINI_BATCH_SIZE,
-                                          INK_PARAM_MOMENTUM };
-  static const char *const adam_keys[] = { NULL,
-                                           INK_PARAM_LEARNING_RATE,
-                                           INK_PARAM_MINI_BATCH_SIZE,
-                                           INK_PARAM_BETA1,
-                                           INK_PARAM_BETA2,
-                                           INK_PARAM_EPS };
+  static const char *const sgd_keys[] = {NULL, INK_PARAM_LEARNING_RATE, INK_PARAM_MINI_BATCH_SIZE,
+                                         INK_PARAM_MOMENTUM};
+  static const char *const adam_keys[] = {NULL,
+                                          INK_PARAM_LEARNING_RATE,
+                                          INK_PARAM_MINI_BATCH_SIZE,
+                                          INK_PARAM_BETA1,
+                                          INK_PARAM_BETA2,
+                                          INK_PARAM_EPS};
   InkPbReader r, pr;
-  InkPbField f, g, type_field = { 0 };
+  InkPbField f, g, type_field = {0};
   bool has_type = false;
   InkStatus st;
   int rc = 0;
@@ -1458,9 +1483,10 @@ InkModel *
 ink_coreml_read_network (uint32_t number, const InkPbReader *parent, const InkPbField *body,
                          InkError *err)
 {
-  InkModelKind kind = number == INK_ML_NEURAL_NETWORK_CLASSIFIER  ? INK_MODEL_NEURAL_NETWORK_CLASSIFIER
-                      : number == INK_ML_NEURAL_NETWORK_REGRESSOR ? INK_MODEL_NEURAL_NETWORK_REGRESSOR
-                                                                  : INK_MODEL_NEURAL_NETWORK;
+  InkModelKind kind =
+    number == INK_ML_NEURAL_NETWORK_CLASSIFIER  ? INK_MODEL_NEURAL_NETWORK_CLASSIFIER
+    : number == INK_ML_NEURAL_NETWORK_REGRESSOR ? INK_MODEL_NEURAL_NETWORK_REGRESSOR
+                                                : INK_MODEL_NEURAL_NETWORK;
   bool classifier = kind == INK_MODEL_NEURAL_NETWORK_CLASSIFIER;
   bool exact_arrays = false, rank4_images = false;
   InkModel *m = ink_nn_new (kind);

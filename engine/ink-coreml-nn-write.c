@@ -43,7 +43,7 @@ put_float_nonzero (InkPbWriter *w, uint32_t number, float v)
 static void
 put_pair (InkPbWriter *w, uint32_t number, size_t a, size_t b)
 {
-  int64_t v[2] = { (int64_t) a, (int64_t) b };
+  int64_t v[2] = {(int64_t) a, (int64_t) b};
 
   ink_pb_put_packed_int64s (w, number, v, 2);
 }
@@ -108,8 +108,7 @@ write_convolution (InkPbWriter *w, const InkLayer *l)
   ink_pb_writer_init (&p);
   ink_pb_put_varint (&p, 1, c->out_channels);
   ink_pb_put_varint (&p, 2, c->kernel_channels);
-  if (c->groups > 1)
-    ink_pb_put_varint (&p, 10, c->groups);
+  ink_pb_put_varint (&p, 10, c->groups);
   put_pair (&p, 20, c->kernel_h, c->kernel_w);
   put_pair (&p, 30, c->stride_h, c->stride_w);
   if (!deconv)
@@ -241,8 +240,8 @@ write_layer_params (InkPbWriter *w, const InkLayer *l)
   case INK_LAYER_CONCAT: put_empty (w, 320); break;
   case INK_LAYER_TRANSPOSE: {
     /* Back to a rank-4 permutation with the batch axis first. */
-    int64_t axes[4] = { 0, (int64_t) l->p.transpose.axes[0] + 1,
-                        (int64_t) l->p.transpose.axes[1] + 1, (int64_t) l->p.transpose.axes[2] + 1 };
+    int64_t axes[4] = {0, (int64_t) l->p.transpose.axes[0] + 1,
+                       (int64_t) l->p.transpose.axes[1] + 1, (int64_t) l->p.transpose.axes[2] + 1};
     ink_pb_put_packed_int64s (&p, 1, axes, 4);
     put_sub (w, 985, &p);
     break;
@@ -305,10 +304,10 @@ put_parameter (InkPbWriter *w, uint32_t number, const InkModel *m, const char *k
 static bool
 has_nn_parameters (const InkModel *m)
 {
-  static const char *const keys[] = { INK_PARAM_EPOCHS, INK_PARAM_LEARNING_RATE,
-                                      INK_PARAM_MINI_BATCH_SIZE, INK_PARAM_MOMENTUM,
-                                      INK_PARAM_BETA1, INK_PARAM_BETA2, INK_PARAM_EPS,
-                                      INK_PARAM_SHUFFLE, INK_PARAM_SEED };
+  static const char *const keys[] = {
+    INK_PARAM_EPOCHS,   INK_PARAM_LEARNING_RATE, INK_PARAM_MINI_BATCH_SIZE,
+    INK_PARAM_MOMENTUM, INK_PARAM_BETA1,         INK_PARAM_BETA2,
+    INK_PARAM_EPS,      INK_PARAM_SHUFFLE,       INK_PARAM_SEED};
 
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
     if (ink_description_find_update_parameter (&m->desc, keys[i]) != NULL)

@@ -50,6 +50,88 @@ im2col (const InkWindow *g, const float *in, size_t kc, float *col)
   }
 }
 
+/* The product at the heart of convolution and deconvolution:
+ *
+ *   out[i * os + p] = init[i] + sum_j w[i * wr + j * wc] * x[j * xs + p]
+ *
+ * for i < m rows, p < n columns, j < k (init NULL: 0). Blocks of 4 rows by
+ * 8 columns are accumulated in fixed-size arrays the compiler keeps in
+ * vector registers, so each x element loaded serves four rows; the four
+ * rows' weights are first packed side by side, a chunk of j at a time.
+ * Every output adds its terms in the same order (j ascending), whatever
+ * the blocking, so results do not depend on it. */
+#define GEMM_MR 4
+#define GEMM_NR 8
+#define GEMM_KC 256
+
+static void
+gemm_block (size_t kc, const float *restrict wp, const float *restrict x, size_t xs,
+            float *restrict out, size_t os)
+{
+  float acc[GEMM_MR][GEMM_NR];
+
+#pragma GCC unroll 4
+  for (size_t i = 0; i < GEMM_MR; i++) {
+#pragma GCC unroll 8
+    for (size_t q = 0; q < GEMM_NR; q++)
+      acc[i][q] = out[i * os + q];
+  }
+  for (size_t j = 0; j < kc; j++) {
+    const float *restrict src = x + j * xs;
+    const float *restrict wj = wp + j * GEMM_MR;
+#pragma GCC unroll 4
+    for (size_t i = 0; i < GEMM_MR; i++) {
+#pragma GCC unroll 8
+      for (size_t q = 0; q < GEMM_NR; q++)
+        acc[i][q] += wj[i] * src[q];
+    }
+  }
+#pragma GCC unroll 4
+  for (size_t i = 0; i < GEMM_MR; i++) {
+#pragma GCC unroll 8
+    for (size_t q = 0; q < GEMM_NR; q++)
+      out[i * os + q] = acc[i][q];
+  }
+}
+
+static void
+gemm (size_t m, size_t n, size_t k, const float *w, size_t wr, size_t wc, const float *x, size_t xs,
+      const float *init, float *out, size_t os)
+{
+  float wp[GEMM_KC * GEMM_MR];
+
+  for (size_t i = 0; i < m; i++) {
+    float *dst = out + i * os;
+    for (size_t p = 0; p < n; p++)
+      dst[p] = init != NULL ? init[i] : 0.0f;
+  }
+  for (size_t i = 0; i < m; i += GEMM_MR) {
+    size_t mr = m - i < GEMM_MR ? m - i : GEMM_MR;
+    for (size_t j0 = 0; j0 < k; j0 += GEMM_KC) {
+      size_t kc = k - j0 < GEMM_KC ? k - j0 : GEMM_KC;
+      size_t p = 0;
+      if (mr == GEMM_MR) {
+        for (size_t j = 0; j < kc; j++) {
+          for (size_t r = 0; r < GEMM_MR; r++)
+            wp[j * GEMM_MR + r] = w[(i + r) * wr + (j0 + j) * wc];
+        }
+        for (; p + GEMM_NR <= n; p += GEMM_NR)
+          gemm_block (kc, wp, x + j0 * xs + p, xs, out + i * os + p, os);
+      }
+      /* Leftover rows and columns, in the same order. */
+      for (size_t r = i; r < i + mr; r++) {
+        float *dst = out + r * os;
+        for (size_t j = j0; j < j0 + kc; j++) {
+          const float wrj = w[r * wr + j * wc];
+          const float *src = x + j * xs;
+          for (size_t q = p; q < n; q++)
+            dst[q] += wrj * src[q];
+        }
+      }
+    }
+  }
+}
+
 void
 ink_kernel_convolution (const InkWindow *g, const float *in, const float *weights,
                         const float *bias, float *out, float *scratch)
@@ -65,25 +147,21 @@ ink_kernel_convolution (const InkWindow *g, const float *in, const float *weight
   for (size_t grp = 0; grp < g->groups; grp++) {
     const float *gin = in + grp * kc * g->in_h * g->in_w;
     const float *col = gin;
+    size_t oc0 = grp * oc_per_group;
     if (!direct) {
       im2col (g, gin, kc, scratch);
       col = scratch;
     }
-    for (size_t o = 0; o < oc_per_group; o++) {
-      size_t oc = grp * oc_per_group + o;
-      const float *wrow = weights + oc * k;
-      float *dst = out + oc * n_out;
-      float b = bias != NULL ? bias[oc] : 0.0f;
-      for (size_t p = 0; p < n_out; p++)
-        dst[p] = b;
-      for (size_t j = 0; j < k; j++) {
-        const float wj = wrow[j];
-        const float *src = col + j * n_out;
-        for (size_t p = 0; p < n_out; p++)
-          dst[p] += wj * src[p];
-      }
-    }
+    /* out[oc][p] = bias[oc] + sum_j weights[oc][j] * col[j][p] */
+    gemm (oc_per_group, n_out, k, weights + oc0 * k, k, 1, col, n_out,
+          bias != NULL ? bias + oc0 : NULL, out + oc0 * n_out, n_out);
   }
+}
+
+size_t
+ink_kernel_deconvolution_scratch (const InkWindow *g)
+{
+  return GEMM_MR * g->in_h * g->in_w;
 }
 
 void
@@ -92,7 +170,8 @@ ink_kernel_deconvolution (const InkWindow *g, const float *in, const float *weig
 {
   size_t ic_per_group = g->in_c / g->groups;
   size_t oc_per_group = g->out_c / g->groups;
-  size_t k = g->k_h * g->k_w;
+  size_t taps = g->k_h * g->k_w;
+  size_t rows = oc_per_group * taps; /* (o, ky, kx) of one group */
   size_t n_in = g->in_h * g->in_w, n_out = g->out_h * g->out_w;
 
   for (size_t oc = 0; oc < g->out_c; oc++) {
@@ -100,31 +179,29 @@ ink_kernel_deconvolution (const InkWindow *g, const float *in, const float *weig
     for (size_t p = 0; p < n_out; p++)
       out[oc * n_out + p] = b;
   }
-  /* For each output channel and kernel tap, the weighted sum of the
-   * group's input planes is formed once (a contiguous, vectorizable loop),
-   * then scattered to the output pixels that tap reaches. */
+  /* Weights are [in][out / groups][kh][kw]: for one group, row r = (o, ky,
+   * kx) of their transpose holds weights[(ic * rows) + r]. Each row's
+   * weighted sum of the group's input planes is formed by the product,
+   * then scattered to the output pixels its tap reaches. */
   for (size_t grp = 0; grp < g->groups; grp++) {
-    for (size_t o = 0; o < oc_per_group; o++) {
-      float *dst = out + (grp * oc_per_group + o) * n_out;
-      for (size_t ky = 0; ky < g->k_h; ky++) {
-        for (size_t kx = 0; kx < g->k_w; kx++) {
-          memset (scratch, 0, n_in * sizeof *scratch);
-          for (size_t i = 0; i < ic_per_group; i++) {
-            size_t ic = grp * ic_per_group + i;
-            const float w = weights[(ic * oc_per_group + o) * k + ky * g->k_w + kx];
-            const float *src = in + ic * n_in;
-            for (size_t p = 0; p < n_in; p++)
-              scratch[p] += w * src[p];
-          }
-          for (size_t iy = 0; iy < g->in_h; iy++) {
-            ptrdiff_t oy = (ptrdiff_t) (iy * g->stride_h + ky) - (ptrdiff_t) g->pad_top;
-            if (oy < 0 || oy >= (ptrdiff_t) g->out_h)
-              continue;
-            for (size_t ix = 0; ix < g->in_w; ix++) {
-              ptrdiff_t ox = (ptrdiff_t) (ix * g->stride_w + kx) - (ptrdiff_t) g->pad_left;
-              if (ox >= 0 && ox < (ptrdiff_t) g->out_w)
-                dst[oy * (ptrdiff_t) g->out_w + ox] += scratch[iy * g->in_w + ix];
-            }
+    const float *gin = in + grp * ic_per_group * n_in;
+    const float *gw = weights + grp * ic_per_group * rows;
+    for (size_t r0 = 0; r0 < rows; r0 += GEMM_MR) {
+      size_t m = rows - r0 < GEMM_MR ? rows - r0 : GEMM_MR;
+      gemm (m, n_in, ic_per_group, gw + r0, 1, rows, gin, n_in, NULL, scratch, n_in);
+      for (size_t i = 0; i < m; i++) {
+        size_t r = r0 + i, tap = r % taps;
+        size_t ky = tap / g->k_w, kx = tap % g->k_w;
+        float *dst = out + (grp * oc_per_group + r / taps) * n_out;
+        const float *src = scratch + i * n_in;
+        for (size_t iy = 0; iy < g->in_h; iy++) {
+          ptrdiff_t oy = (ptrdiff_t) (iy * g->stride_h + ky) - (ptrdiff_t) g->pad_top;
+          if (oy < 0 || oy >= (ptrdiff_t) g->out_h)
+            continue;
+          for (size_t ix = 0; ix < g->in_w; ix++) {
+            ptrdiff_t ox = (ptrdiff_t) (ix * g->stride_w + kx) - (ptrdiff_t) g->pad_left;
+            if (ox >= 0 && ox < (ptrdiff_t) g->out_w)
+              dst[oy * (ptrdiff_t) g->out_w + ox] += src[iy * g->in_w + ix];
           }
         }
       }
@@ -135,8 +212,8 @@ ink_kernel_deconvolution (const InkWindow *g, const float *in, const float *weig
 void
 ink_kernel_transpose (InkShape s, const size_t axes[3], const float *in, float *out)
 {
-  size_t dims[3] = { s.c, s.h, s.w };
-  size_t strides[3] = { s.h * s.w, s.w, 1 };
+  size_t dims[3] = {s.c, s.h, s.w};
+  size_t strides[3] = {s.h * s.w, s.w, 1};
   size_t d0 = dims[axes[0]], d1 = dims[axes[1]], d2 = dims[axes[2]];
   size_t s0 = strides[axes[0]], s1 = strides[axes[1]], s2 = strides[axes[2]];
 

@@ -145,7 +145,7 @@ InkStatus ink_nn_forward (const InkModel *model, const InkFeatures *inputs, floa
 void ink_kernel_convolution (const InkWindow *g, const float *in, const float *weights,
                              const float *bias, float *out, float *scratch);
 size_t ink_kernel_convolution_scratch (const InkWindow *g);
-/* scratch: in_h * in_w floats. */
+size_t ink_kernel_deconvolution_scratch (const InkWindow *g);
 void ink_kernel_deconvolution (const InkWindow *g, const float *in, const float *weights,
                                const float *bias, float *out, float *scratch);
 /* out's axis i is in's axis axes[i]. */

@@ -18,12 +18,18 @@ struct InkWorkspacePool {
 };
 
 static const char *const layer_names[] = {
-  [INK_LAYER_CONVOLUTION] = "convolution", [INK_LAYER_INNER_PRODUCT] = "innerProduct",
-  [INK_LAYER_POOLING] = "pooling",         [INK_LAYER_ACTIVATION] = "activation",
-  [INK_LAYER_SOFTMAX] = "softmax",         [INK_LAYER_FLATTEN] = "flatten",
-  [INK_LAYER_RESHAPE] = "reshape",         [INK_LAYER_BATCHNORM] = "batchnorm",
-  [INK_LAYER_ADD] = "add",                 [INK_LAYER_CONCAT] = "concat",
-  [INK_LAYER_DECONVOLUTION] = "deconvolution", [INK_LAYER_TRANSPOSE] = "transpose",
+  [INK_LAYER_CONVOLUTION] = "convolution",
+  [INK_LAYER_INNER_PRODUCT] = "innerProduct",
+  [INK_LAYER_POOLING] = "pooling",
+  [INK_LAYER_ACTIVATION] = "activation",
+  [INK_LAYER_SOFTMAX] = "softmax",
+  [INK_LAYER_FLATTEN] = "flatten",
+  [INK_LAYER_RESHAPE] = "reshape",
+  [INK_LAYER_BATCHNORM] = "batchnorm",
+  [INK_LAYER_ADD] = "add",
+  [INK_LAYER_CONCAT] = "concat",
+  [INK_LAYER_DECONVOLUTION] = "deconvolution",
+  [INK_LAYER_TRANSPOSE] = "transpose",
   [INK_LAYER_RESHAPE_STATIC] = "reshapeStatic",
 };
 
@@ -150,8 +156,8 @@ check_layer_params (const InkLayer *l, InkError *err)
                             kind, l->name, c->kernel_channels, c->groups);
     if (l->kind == INK_LAYER_DECONVOLUTION && (c->output_h == 0) != (c->output_w == 0))
       return ink_error_set (err, INK_ERR_INVALID_MODEL,
-                            "%s layer '%s': the output shape needs both a height and a width",
-                            kind, l->name);
+                            "%s layer '%s': the output shape needs both a height and a width", kind,
+                            l->name);
     break;
   }
   case INK_LAYER_TRANSPOSE: {
@@ -589,8 +595,8 @@ layer_shape_error (const InkLayer *l, InkError *err, const char *what, size_t wa
 /* A deconvolution's output size along one axis and the amount cropped from
  * the start of its full (in - 1) * stride + k result. */
 static bool
-deconv_axis (size_t in, size_t k, size_t stride, const InkPadding *pad, bool vertical,
-             size_t *out, size_t *crop)
+deconv_axis (size_t in, size_t k, size_t stride, const InkPadding *pad, bool vertical, size_t *out,
+             size_t *crop)
 {
   size_t full = (in - 1) * stride + k;
   size_t before = vertical ? pad->top : pad->left, after = vertical ? pad->bottom : pad->right;
@@ -637,7 +643,7 @@ plan_deconvolution (InkLayer *l, InkShape in, InkShape *out, InkError *err)
   g->dil_h = g->dil_w = 1;
   g->groups = c->groups;
   g->pad_bottom = g->pad_right = 0;
-  *out = (InkShape){ c->out_channels, g->out_h, g->out_w };
+  *out = (InkShape){c->out_channels, g->out_h, g->out_w};
   return INK_OK;
 }
 
@@ -680,8 +686,7 @@ plan_reshape_static (const InkLayer *l, InkShape in, InkShape *out, InkError *er
                             "exceed 1",
                             l->name, i, dims[i]);
   }
-  *out = (InkShape){ rank >= 3 ? dims[rank - 3] : 1, rank >= 2 ? dims[rank - 2] : 1,
-                     dims[rank - 1] };
+  *out = (InkShape){rank >= 3 ? dims[rank - 3] : 1, rank >= 2 ? dims[rank - 2] : 1, dims[rank - 1]};
   return INK_OK;
 }
 
@@ -704,16 +709,14 @@ plan_layer (InkNetwork *nn, InkLayer *l, InkShape *out, InkError *err)
     return plan_window (l, in, c->kernel_h, c->kernel_w, c->stride_h, c->stride_w, c->dilation_h,
                         c->dilation_w, &c->padding, out, err);
   }
-  case INK_LAYER_DECONVOLUTION:
-    return plan_deconvolution (l, in, out, err);
+  case INK_LAYER_DECONVOLUTION: return plan_deconvolution (l, in, out, err);
   case INK_LAYER_TRANSPOSE: {
-    size_t d[3] = { in.c, in.h, in.w };
+    size_t d[3] = {in.c, in.h, in.w};
     const size_t *a = l->p.transpose.axes;
-    *out = (InkShape){ d[a[0]], d[a[1]], d[a[2]] };
+    *out = (InkShape){d[a[0]], d[a[1]], d[a[2]]};
     return INK_OK;
   }
-  case INK_LAYER_RESHAPE_STATIC:
-    return plan_reshape_static (l, in, out, err);
+  case INK_LAYER_RESHAPE_STATIC: return plan_reshape_static (l, in, out, err);
   case INK_LAYER_INNER_PRODUCT:
     if (ink_shape_count (in) != l->p.inner_product.in_channels)
       return layer_shape_error (l, err, "the input size", l->p.inner_product.in_channels,
@@ -899,7 +902,7 @@ plan_layers (InkNetwork *nn, size_t *scratch, InkError *err)
       *scratch = need > *scratch ? need : *scratch;
     }
     if (l->kind == INK_LAYER_DECONVOLUTION) {
-      size_t need = l->win.in_h * l->win.in_w;
+      size_t need = ink_kernel_deconvolution_scratch (&l->win);
       *scratch = need > *scratch ? need : *scratch;
     }
   }
@@ -1003,9 +1006,11 @@ load_input (const InkNetwork *nn, const InkBlob *b, const InkValue *v, float *ds
     const InkScaler *s = b->scaler >= 0 ? &nn->scalers[b->scaler] : NULL;
     float scale = s != NULL ? s->scale : 1.0f;
     if ((size_t) ink_value_image_width (v) != b->shape.w ||
-        (size_t) ink_value_image_height (v) != b->shape.h || ink_value_image_format (v) != b->format)
+        (size_t) ink_value_image_height (v) != b->shape.h ||
+        ink_value_image_format (v) != b->format)
       return ink_error_set (err, INK_ERR_SHAPE_MISMATCH, "input image '%s' must be %zux%zu %s",
-                            b->name, b->shape.w, b->shape.h, ink_pixel_format_to_string (b->format));
+                            b->name, b->shape.w, b->shape.h,
+                            ink_pixel_format_to_string (b->format));
     if (b->shape.c == 1) {
       float bias = s != NULL ? s->gray_bias : 0.0f;
       for (size_t p = 0; p < plane; p++)
@@ -1035,7 +1040,7 @@ static InkStatus
 load_image_input (const InkNetwork *nn, const InkBlob *b, const InkValue *v, float *dst,
                   InkError *err)
 {
-  InkImageConstraint fixed = { 0 };
+  InkImageConstraint fixed = {0};
   InkValue *converted = NULL;
   InkStatus st;
 
@@ -1071,12 +1076,8 @@ run_layer (const InkNetwork *nn, const InkLayer *l, float *ws)
     ink_kernel_deconvolution (&l->win, in, l->w[INK_W_WEIGHTS].data, l->w[INK_W_BIAS].data, out,
                               ws + nn->scratch_offset);
     break;
-  case INK_LAYER_TRANSPOSE:
-    ink_kernel_transpose (ib->shape, l->p.transpose.axes, in, out);
-    break;
-  case INK_LAYER_RESHAPE_STATIC:
-    memcpy (out, in, n * sizeof *out);
-    break;
+  case INK_LAYER_TRANSPOSE: ink_kernel_transpose (ib->shape, l->p.transpose.axes, in, out); break;
+  case INK_LAYER_RESHAPE_STATIC: memcpy (out, in, n * sizeof *out); break;
   case INK_LAYER_INNER_PRODUCT:
     ink_kernel_inner_product (in, ink_shape_count (ib->shape), l->w[INK_W_WEIGHTS].data,
                               l->w[INK_W_BIAS].data, out, n);

@@ -5,7 +5,8 @@
 # a private D-Bus session, waits for its window, checks the title, saves a
 # screenshot under --artifacts, checks that it is not blank, then quits with
 # Ctrl+Q and checks the exit status. Cases: the bundled model (its name must
-# be in the title) and a missing model (an error page, never a crash).
+# be in the title), then a missing and a truncated model (an error page,
+# never a crash).
 #
 # SPDX-License-Identifier: MIT
 
@@ -253,7 +254,12 @@ def main():
          'title': f'Inkling — {args.model_name}'},
         {'name': 'model-missing', 'model': os.path.join(args.artifacts, 'no-such.inkmodel'),
          'title': 'Inkling'},
+        {'name': 'model-corrupt', 'model': os.path.join(args.artifacts, 'truncated.inkmodel'),
+         'title': 'Inkling'},
     ]
+    # A truncated copy of the bundled model: refused with a message, not a crash.
+    with open(args.model, 'rb') as model, open(cases[2]['model'], 'wb') as truncated:
+        truncated.write(model.read()[:100])
 
     with tempfile.TemporaryDirectory(prefix='inkling-ui-') as home, \
             open(os.path.join(args.artifacts, 'xvfb.log'), 'w') as xvfb_log:
