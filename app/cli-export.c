@@ -11,8 +11,7 @@ cli_export (int argc, char **argv)
 {
   g_auto (GStrv) remaining = NULL;
   const GOptionEntry entries[] = {
-    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &remaining, NULL,
-     "MODEL OUT.mlmodel"},
+    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &remaining, NULL, "MODEL OUT.mlmodel"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);

@@ -235,9 +235,9 @@ cli_inspect (int argc, char **argv)
   InkError err = {0};
   int status;
 
-  g_option_context_set_summary (context,
-                                "Shows a model's kind, metadata, inputs, outputs, training inputs\n"
-                                "and update parameters. MODEL is a .inkmodel or a Core ML .mlmodel file.");
+  g_option_context_set_summary (
+    context, "Shows a model's kind, metadata, inputs, outputs, training inputs\n"
+             "and update parameters. MODEL is a .inkmodel or a Core ML .mlmodel file.");
   g_option_context_add_main_entries (context, entries, NULL);
   status = cli_parse_options (context, "inspect", &argc, &argv);
   if (status == CLI_EXIT_OK)

@@ -171,7 +171,8 @@ cli_predict (int argc, char **argv)
   InkError err = {0};
   int status;
 
-  g_option_context_set_summary (context, "Runs MODEL (.inkmodel, or .mlmodel compiled in memory) on one example.");
+  g_option_context_set_summary (
+    context, "Runs MODEL (.inkmodel, or .mlmodel compiled in memory) on one example.");
   g_option_context_set_description (
     context, "VALUE is read as the input's declared type: a number (Int64, Double), text\n"
              "(String), comma-separated numbers for a MultiArray (as many as its shape\n"

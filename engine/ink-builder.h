@@ -29,8 +29,8 @@ InkStatus ink_model_add_input (InkModel *model, const char *name, const InkFeatu
 InkStatus ink_model_add_output (InkModel *model, const char *name, const InkFeatureType *type,
                                 const char *short_description, InkError *err);
 InkStatus ink_model_add_training_input (InkModel *model, const char *name,
-                                        const InkFeatureType *type,
-                                        const char *short_description, InkError *err);
+                                        const InkFeatureType *type, const char *short_description,
+                                        InkError *err);
 InkStatus ink_model_set_predicted_feature_name (InkModel *model, const char *name);
 InkStatus ink_model_set_predicted_probabilities_name (InkModel *model, const char *name);
 /* NULL fields are left unchanged. */
@@ -44,8 +44,7 @@ InkStatus ink_model_set_update_parameter (InkModel *model, const InkUpdateParame
 
 /* Class labels of a classifier (NN classifier, GLM, tree ensemble; k-NN
  * labels come with each example). */
-InkStatus ink_model_set_class_labels_string (InkModel *model, const char *const *labels,
-                                             size_t n);
+InkStatus ink_model_set_class_labels_string (InkModel *model, const char *const *labels, size_t n);
 InkStatus ink_model_set_class_labels_int64 (InkModel *model, const int64_t *labels, size_t n);
 
 /* Validates and prepares the model; must be called once, last. */
@@ -75,8 +74,8 @@ typedef enum {
 const char *ink_layer_kind_to_string (InkLayerKind kind);
 
 typedef enum {
-  INK_PAD_VALID = 0,        /* explicit amounts (pad_*), possibly zero */
-  INK_PAD_SAME = 1,         /* output = ceil(input / stride) */
+  INK_PAD_VALID = 0, /* explicit amounts (pad_*), possibly zero */
+  INK_PAD_SAME = 1,  /* output = ceil(input / stride) */
   /* Pooling only, Core ML's ValidCompletePadding (Caffe's rule): top/left
    * amounts padded on both sides, out = ceil((in + 2 pad - k) / stride) + 1,
    * less one when pad > 0 and the last window starts in the padding. */
@@ -109,7 +108,7 @@ typedef struct {
 typedef struct {
   size_t out_channels;
   size_t kernel_channels;
-  size_t groups;          /* 0 is taken as 1 */
+  size_t groups; /* 0 is taken as 1 */
   size_t kernel_h, kernel_w;
   size_t stride_h, stride_w;     /* 0 is taken as 1 */
   size_t dilation_h, dilation_w; /* 0 is taken as 1 */
@@ -140,8 +139,8 @@ typedef struct {
   size_t kernel_h, kernel_w;
   size_t stride_h, stride_w; /* 0 is taken as 1 */
   InkPadding padding;
-  bool exclude_padding;      /* average: divide by the pixels inside the input */
-  bool global;               /* kernel = whole spatial extent */
+  bool exclude_padding; /* average: divide by the pixels inside the input */
+  bool global;          /* kernel = whole spatial extent */
 } InkPoolingParams;
 
 typedef enum {
@@ -149,7 +148,7 @@ typedef enum {
   INK_ACT_LEAKY_RELU = 1, /* alpha * x for x < 0 */
   INK_ACT_SIGMOID = 2,
   INK_ACT_TANH = 3,
-  INK_ACT_LINEAR = 4,     /* alpha * x + beta */
+  INK_ACT_LINEAR = 4, /* alpha * x + beta */
 } InkActivationType;
 
 typedef struct {
@@ -237,8 +236,7 @@ typedef struct {
   float red_bias, green_bias, blue_bias, gray_bias;
 } InkImageScaler;
 
-InkStatus ink_nn_add_image_scaler (InkModel *model, const InkImageScaler *scaler,
-                                   InkError *err);
+InkStatus ink_nn_add_image_scaler (InkModel *model, const InkImageScaler *scaler, InkError *err);
 
 /* The blob whose values are the class scores of an NN classifier (default:
  * the output of the last layer). */
@@ -261,8 +259,8 @@ typedef enum {
 
 /* Training configuration of an updatable network (its parameter defaults and
  * ranges are declared with ink_model_set_update_parameter). */
-InkStatus ink_nn_set_loss (InkModel *model, const char *name, InkLossType type,
-                           const char *input, const char *target);
+InkStatus ink_nn_set_loss (InkModel *model, const char *name, InkLossType type, const char *input,
+                           const char *target);
 InkStatus ink_nn_set_optimizer (InkModel *model, InkOptimizerType type);
 
 /* ---- k-nearest-neighbors classifier ---- */
@@ -275,8 +273,7 @@ typedef enum {
 /* A classifier over dimensions-long float vectors using a linear index and
  * squared Euclidean distance. labels_int64 selects int64 labels. k's
  * default and allowed range are the numberOfNeighbors update parameter. */
-InkModel *ink_knn_new (size_t dimensions, InkKnnWeighting weighting, int64_t k,
-                       bool labels_int64);
+InkModel *ink_knn_new (size_t dimensions, InkKnnWeighting weighting, int64_t k, bool labels_int64);
 InkStatus ink_knn_set_default_label_string (InkModel *model, const char *label);
 InkStatus ink_knn_set_default_label_int64 (InkModel *model, int64_t label);
 InkStatus ink_knn_add_example_string (InkModel *model, const float *vector, const char *label,
@@ -318,7 +315,7 @@ typedef struct {
   uint64_t true_child;
   uint64_t false_child;
   bool missing_goes_true;
-  size_t n_evaluations;             /* leaves: added to the prediction */
+  size_t n_evaluations; /* leaves: added to the prediction */
   const InkTreeEvaluation *evaluations;
 } InkTreeNode;
 
@@ -326,8 +323,7 @@ typedef struct {
  * model's first input (a multi-array, double or int64). */
 InkModel *ink_tree_ensemble_new (InkModelKind kind, size_t n_dimensions,
                                  InkTreeTransform transform);
-InkStatus ink_tree_ensemble_set_base_prediction (InkModel *model, const double *values,
-                                                 size_t n);
+InkStatus ink_tree_ensemble_set_base_prediction (InkModel *model, const double *values, size_t n);
 InkStatus ink_tree_ensemble_add_node (InkModel *model, const InkTreeNode *node, InkError *err);
 
 /* ---- Generalized linear models ---- */

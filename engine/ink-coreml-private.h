@@ -51,10 +51,10 @@ InkModel *ink_coreml_read_network (uint32_t number, const InkPbReader *parent,
                                    const InkPbField *body, InkError *err);
 InkModel *ink_coreml_read_tree_ensemble (uint32_t number, const InkPbReader *parent,
                                          const InkPbField *body, InkError *err);
-InkModel *ink_coreml_read_glm (uint32_t number, const InkPbReader *parent,
-                               const InkPbField *body, InkError *err);
-InkModel *ink_coreml_read_knn (uint32_t number, const InkPbReader *parent,
-                               const InkPbField *body, InkError *err);
+InkModel *ink_coreml_read_glm (uint32_t number, const InkPbReader *parent, const InkPbField *body,
+                               InkError *err);
+InkModel *ink_coreml_read_knn (uint32_t number, const InkPbReader *parent, const InkPbField *body,
+                               InkError *err);
 /* Feature-engineering models (one hot encoder, vectorizers, scaler, imputer,
  * array feature extractor, normalizer). */
 InkModel *ink_coreml_read_feature_model (uint32_t number, const InkPbReader *parent,
@@ -79,14 +79,14 @@ InkStatus ink_coreml_read_parameter (const InkPbReader *parent, const InkPbField
  * specification version that has what the body uses. */
 InkStatus ink_coreml_write_network (const InkModel *model, InkPbWriter *w, int *spec_version,
                                     InkError *err);
-InkStatus ink_coreml_write_tree_ensemble (const InkModel *model, InkPbWriter *w,
-                                          int *spec_version, InkError *err);
+InkStatus ink_coreml_write_tree_ensemble (const InkModel *model, InkPbWriter *w, int *spec_version,
+                                          InkError *err);
 InkStatus ink_coreml_write_glm (const InkModel *model, InkPbWriter *w, int *spec_version,
                                 InkError *err);
 InkStatus ink_coreml_write_knn (const InkModel *model, InkPbWriter *w, int *spec_version,
                                 InkError *err);
-InkStatus ink_coreml_write_feature_model (const InkModel *model, InkPbWriter *w,
-                                          int *spec_version, InkError *err);
+InkStatus ink_coreml_write_feature_model (const InkModel *model, InkPbWriter *w, int *spec_version,
+                                          InkError *err);
 
 /* Writes a whole Model message (used for pipeline stages too). */
 InkStatus ink_coreml_write_model (const InkModel *model, InkPbWriter *w, int *spec_version,

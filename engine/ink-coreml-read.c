@@ -21,43 +21,43 @@ static const struct {
   uint32_t number;
   const char *name;
 } type_names[] = {
-  { 200, "pipelineClassifier" },
-  { 201, "pipelineRegressor" },
-  { 202, "pipeline" },
-  { 300, "glmRegressor" },
-  { 301, "supportVectorRegressor" },
-  { 302, "treeEnsembleRegressor" },
-  { 303, "neuralNetworkRegressor" },
-  { 304, "bayesianProbitRegressor" },
-  { 400, "glmClassifier" },
-  { 401, "supportVectorClassifier" },
-  { 402, "treeEnsembleClassifier" },
-  { 403, "neuralNetworkClassifier" },
-  { 404, "kNearestNeighborsClassifier" },
-  { 500, "neuralNetwork" },
-  { 501, "itemSimilarityRecommender" },
-  { 502, "mlProgram" },
-  { 555, "customModel" },
-  { 556, "linkedModel" },
-  { 560, "classConfidenceThresholding" },
-  { 600, "oneHotEncoder" },
-  { 601, "imputer" },
-  { 602, "featureVectorizer" },
-  { 603, "dictVectorizer" },
-  { 604, "scaler" },
-  { 606, "categoricalMapping" },
-  { 607, "normalizer" },
-  { 609, "arrayFeatureExtractor" },
-  { 610, "nonMaximumSuppression" },
-  { 900, "identity" },
-  { 2000, "textClassifier" },
-  { 2001, "wordTagger" },
-  { 2002, "visionFeaturePrint" },
-  { 2003, "soundAnalysisPreprocessing" },
-  { 2004, "gazetteer" },
-  { 2005, "wordEmbedding" },
-  { 2006, "audioFeaturePrint" },
-  { 3000, "serializedModel" },
+  {200, "pipelineClassifier"},
+  {201, "pipelineRegressor"},
+  {202, "pipeline"},
+  {300, "glmRegressor"},
+  {301, "supportVectorRegressor"},
+  {302, "treeEnsembleRegressor"},
+  {303, "neuralNetworkRegressor"},
+  {304, "bayesianProbitRegressor"},
+  {400, "glmClassifier"},
+  {401, "supportVectorClassifier"},
+  {402, "treeEnsembleClassifier"},
+  {403, "neuralNetworkClassifier"},
+  {404, "kNearestNeighborsClassifier"},
+  {500, "neuralNetwork"},
+  {501, "itemSimilarityRecommender"},
+  {502, "mlProgram"},
+  {555, "customModel"},
+  {556, "linkedModel"},
+  {560, "classConfidenceThresholding"},
+  {600, "oneHotEncoder"},
+  {601, "imputer"},
+  {602, "featureVectorizer"},
+  {603, "dictVectorizer"},
+  {604, "scaler"},
+  {606, "categoricalMapping"},
+  {607, "normalizer"},
+  {609, "arrayFeatureExtractor"},
+  {610, "nonMaximumSuppression"},
+  {900, "identity"},
+  {2000, "textClassifier"},
+  {2001, "wordTagger"},
+  {2002, "visionFeaturePrint"},
+  {2003, "soundAnalysisPreprocessing"},
+  {2004, "gazetteer"},
+  {2005, "wordEmbedding"},
+  {2006, "audioFeaturePrint"},
+  {3000, "serializedModel"},
 };
 
 const char *
@@ -76,26 +76,20 @@ body_reader (uint32_t number)
   switch (number) {
   case INK_ML_NEURAL_NETWORK:
   case INK_ML_NEURAL_NETWORK_CLASSIFIER:
-  case INK_ML_NEURAL_NETWORK_REGRESSOR:
-    return ink_coreml_read_network;
+  case INK_ML_NEURAL_NETWORK_REGRESSOR: return ink_coreml_read_network;
   case INK_ML_TREE_ENSEMBLE_CLASSIFIER:
-  case INK_ML_TREE_ENSEMBLE_REGRESSOR:
-    return ink_coreml_read_tree_ensemble;
+  case INK_ML_TREE_ENSEMBLE_REGRESSOR: return ink_coreml_read_tree_ensemble;
   case INK_ML_GLM_CLASSIFIER:
-  case INK_ML_GLM_REGRESSOR:
-    return ink_coreml_read_glm;
-  case INK_ML_KNN_CLASSIFIER:
-    return ink_coreml_read_knn;
+  case INK_ML_GLM_REGRESSOR: return ink_coreml_read_glm;
+  case INK_ML_KNN_CLASSIFIER: return ink_coreml_read_knn;
   case INK_ML_ONE_HOT_ENCODER:
   case INK_ML_IMPUTER:
   case INK_ML_FEATURE_VECTORIZER:
   case INK_ML_DICT_VECTORIZER:
   case INK_ML_SCALER:
   case INK_ML_NORMALIZER:
-  case INK_ML_ARRAY_FEATURE_EXTRACTOR:
-    return ink_coreml_read_feature_model;
-  default:
-    return NULL;
+  case INK_ML_ARRAY_FEATURE_EXTRACTOR: return ink_coreml_read_feature_model;
+  default: return NULL;
   }
 }
 
@@ -250,8 +244,7 @@ ink_coreml_read_parameter (const InkPbReader *parent, const InkPbField *f, const
         p->set = *set_storage;
       }
       break;
-    default:
-      break;
+    default: break;
     }
     if (st != INK_OK) {
       free (*set_storage);
@@ -328,7 +321,7 @@ read_image_type (const InkPbReader *parent, const InkPbField *f, InkFeatureType 
       if (read_sub (&sub, &fld, "EnumeratedImageSizes", &inner, err) != INK_OK)
         return INK_ERR_FORMAT;
       while ((rc2 = ink_pb_next (&inner, &g, err)) > 0) {
-        InkImageSize size = { 0, 0 };
+        InkImageSize size = {0, 0};
         if (g.number != 1)
           continue;
         if (read_sub (&inner, &g, "ImageSize", &item, err) != INK_OK)
@@ -366,8 +359,7 @@ read_image_type (const InkPbReader *parent, const InkPbField *f, InkFeatureType 
       if (rc2 < 0)
         return INK_ERR_FORMAT;
       break;
-    default:
-      break;
+    default: break;
     }
   }
   if (rc < 0)
@@ -380,7 +372,8 @@ read_image_type (const InkPbReader *parent, const InkPbField *f, InkFeatureType 
     t->image.width = t->image.min_width, t->image.height = t->image.min_height;
   if (t->image.width <= 0 || t->image.height <= 0 || t->image.width > (1 << 20) ||
       t->image.height > (1 << 20))
-    return ink_error_set (err, INK_ERR_INVALID_MODEL, "an image feature has an invalid size %lldx%lld",
+    return ink_error_set (err, INK_ERR_INVALID_MODEL,
+                          "an image feature has an invalid size %lldx%lld",
                           (long long) t->image.width, (long long) t->image.height);
   return INK_OK;
 }
@@ -429,8 +422,8 @@ read_array_type (const InkPbReader *parent, const InkPbField *f, InkFeatureType 
   if (rc < 0 || n > INK_MAX_RANK) {
     free (shape);
     return rc < 0 ? INK_ERR_FORMAT
-                  : ink_error_set (err, INK_ERR_UNSUPPORTED, "a multi-array of rank %zu is not supported",
-                                   n);
+                  : ink_error_set (err, INK_ERR_UNSUPPORTED,
+                                   "a multi-array of rank %zu is not supported", n);
   }
   for (size_t i = 0; i < n; i++) {
     if (shape[i] < 0) {
@@ -500,8 +493,7 @@ read_feature_type (const InkPbReader *parent, const InkPbField *f, InkFeatureTyp
         return INK_ERR_FORMAT;
       t->optional = ink_pb_bool (&fld);
       break;
-    default:
-      break;
+    default: break;
     }
     if (st != INK_OK)
       return st;
@@ -572,7 +564,7 @@ read_metadata (InkModel *m, const InkPbReader *parent, const InkPbField *f, InkE
   if (read_sub (parent, f, "Metadata", &sub, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&sub, &fld, err)) > 0) {
-    InkMetadata md = { NULL, NULL, NULL, NULL };
+    InkMetadata md = {NULL, NULL, NULL, NULL};
     char *s;
     if (fld.number >= 1 && fld.number <= 4) {
       s = ink_pb_string (&fld, "Metadata", err);
@@ -647,8 +639,7 @@ read_description (InkModel *m, const InkPbReader *parent, const InkPbField *f, I
     case 20:
       return ink_error_set (err, INK_ERR_UNSUPPORTED,
                             "multi-function models (ModelDescription field 20) are not supported");
-    default:
-      break;
+    default: break;
     }
     if (st != INK_OK)
       return st;
@@ -722,8 +713,8 @@ read_pipeline (uint32_t number, const InkPbReader *parent, const InkPbField *bod
     }
   }
   if (st == INK_OK && n_names > 0 && n_names != n_stages)
-    st = ink_error_set (err, INK_ERR_INVALID_MODEL,
-                        "the pipeline has %zu models but %zu names", n_stages, n_names);
+    st = ink_error_set (err, INK_ERR_INVALID_MODEL, "the pipeline has %zu models but %zu names",
+                        n_stages, n_names);
   for (size_t i = 0; i < n_stages; i++) {
     if (st == INK_OK)
       st = ink_pipeline_add_model (m, n_names > 0 ? names[i] : NULL, stages[i], err);
@@ -813,7 +804,7 @@ InkModel *
 ink_coreml_read_model (const InkPbReader *r, InkError *err)
 {
   InkPbReader reader = *r;
-  InkPbField fld, desc = { 0 }, body = { 0 };
+  InkPbField fld, desc = {0}, body = {0};
   bool have_desc = false, have_body = false, updatable = false;
   int64_t spec = 0;
   InkModel *m = NULL;
@@ -822,7 +813,8 @@ ink_coreml_read_model (const InkPbReader *r, InkError *err)
 
   while ((rc = ink_pb_next (&reader, &fld, err)) > 0) {
     if (fld.number == 1) {
-      if (ink_pb_expect (&fld, INK_PB_VARINT, "Model.specificationVersion (field 1)", err) != INK_OK)
+      if (ink_pb_expect (&fld, INK_PB_VARINT, "Model.specificationVersion (field 1)", err) !=
+          INK_OK)
         return NULL;
       spec = ink_pb_int64 (&fld);
     } else if (fld.number == 2) {

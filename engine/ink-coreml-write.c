@@ -103,8 +103,8 @@ put_size_range (InkPbWriter *w, uint32_t number, int64_t lo, int64_t hi)
 static void
 write_image_type (InkPbWriter *w, const InkImageConstraint *c)
 {
-  static const int color_space[] = { [INK_PIXEL_GRAY8] = 10, [INK_PIXEL_RGBA8] = 20,
-                                     [INK_PIXEL_BGRA8] = 30 };
+  static const int color_space[] = {
+    [INK_PIXEL_GRAY8] = 10, [INK_PIXEL_RGBA8] = 20, [INK_PIXEL_BGRA8] = 30};
   InkPbWriter img, flex, size;
 
   ink_pb_writer_init (&img);
@@ -136,9 +136,8 @@ write_image_type (InkPbWriter *w, const InkImageConstraint *c)
 static void
 write_feature_type (InkPbWriter *w, const InkFeatureType *t)
 {
-  static const uint64_t data_type[] = { [INK_ARRAY_FLOAT32] = 65568,
-                                        [INK_ARRAY_FLOAT64] = 65600,
-                                        [INK_ARRAY_INT32] = 131104 };
+  static const uint64_t data_type[] = {
+    [INK_ARRAY_FLOAT32] = 65568, [INK_ARRAY_FLOAT64] = 65600, [INK_ARRAY_INT32] = 131104};
   InkPbWriter sub;
 
   ink_pb_writer_init (&sub);
@@ -160,8 +159,7 @@ write_feature_type (InkPbWriter *w, const InkFeatureType *t)
     put_empty (&sub, t->element_type == INK_VALUE_STRING ? 3 : 1);
     ink_pb_put_message (w, 7, &sub);
     break;
-  case INK_VALUE_INVALID:
-    break;
+  case INK_VALUE_INVALID: break;
   }
   if (t->optional)
     ink_pb_put_bool (w, 1000, true);
@@ -269,8 +267,8 @@ write_pipeline (const InkModel *m, InkPbWriter *w, int *spec_version, InkError *
     InkPbWriter stage;
     int stage_spec = 1;
     ink_pb_writer_init (&stage);
-    st = ink_coreml_write_model (ink_pipeline_get_model ((InkModel *) m, i), &stage, &stage_spec,
-                                 err);
+    st =
+      ink_coreml_write_model (ink_pipeline_get_model ((InkModel *) m, i), &stage, &stage_spec, err);
     ink_pb_put_message (&pipe, 1, &stage);
     ink_pb_writer_clear (&stage);
     if (stage_spec > *spec_version)
@@ -308,16 +306,12 @@ write_body (const InkModel *m, InkPbWriter *w, int *spec_version, InkError *err)
   case INK_MODEL_TREE_ENSEMBLE_REGRESSOR:
     return ink_coreml_write_tree_ensemble (m, w, spec_version, err);
   case INK_MODEL_GLM_CLASSIFIER:
-  case INK_MODEL_GLM_REGRESSOR:
-    return ink_coreml_write_glm (m, w, spec_version, err);
-  case INK_MODEL_KNN_CLASSIFIER:
-    return ink_coreml_write_knn (m, w, spec_version, err);
+  case INK_MODEL_GLM_REGRESSOR: return ink_coreml_write_glm (m, w, spec_version, err);
+  case INK_MODEL_KNN_CLASSIFIER: return ink_coreml_write_knn (m, w, spec_version, err);
   case INK_MODEL_PIPELINE:
   case INK_MODEL_PIPELINE_CLASSIFIER:
-  case INK_MODEL_PIPELINE_REGRESSOR:
-    return write_pipeline (m, w, spec_version, err);
-  default:
-    return ink_coreml_write_feature_model (m, w, spec_version, err);
+  case INK_MODEL_PIPELINE_REGRESSOR: return write_pipeline (m, w, spec_version, err);
+  default: return ink_coreml_write_feature_model (m, w, spec_version, err);
   }
 }
 
@@ -408,7 +402,7 @@ ink_coreml_export (const InkModel *m, const char *path, InkError *err)
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "no output path");
   st = ink_coreml_export_memory (m, &data, &size, err);
   if (st == INK_OK) {
-    const void *chunks[1] = { data };
+    const void *chunks[1] = {data};
     st = ink_atomic_write (path, chunks, &size, 1, err);
   }
   free (data);

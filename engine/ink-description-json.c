@@ -7,15 +7,15 @@
 #include "ink-model-private.h"
 
 static const char *const value_type_names[] = {
-  [INK_VALUE_INT64] = "Int64",           [INK_VALUE_DOUBLE] = "Double",
-  [INK_VALUE_STRING] = "String",         [INK_VALUE_MULTIARRAY] = "MultiArray",
-  [INK_VALUE_IMAGE] = "Image",           [INK_VALUE_DICTIONARY] = "Dictionary",
+  [INK_VALUE_INT64] = "Int64",       [INK_VALUE_DOUBLE] = "Double",
+  [INK_VALUE_STRING] = "String",     [INK_VALUE_MULTIARRAY] = "MultiArray",
+  [INK_VALUE_IMAGE] = "Image",       [INK_VALUE_DICTIONARY] = "Dictionary",
   [INK_VALUE_SEQUENCE] = "Sequence",
 };
 
-static const char *const array_type_names[] = { "Float32", "Float64", "Int32" };
-static const char *const pixel_format_names[] = { "Gray8", "RGBA8", "BGRA8" };
-static const char *const param_type_names[] = { "int64", "double", "bool" };
+static const char *const array_type_names[] = {"Float32", "Float64", "Int32"};
+static const char *const pixel_format_names[] = {"Gray8", "RGBA8", "BGRA8"};
+static const char *const param_type_names[] = {"int64", "double", "bool"};
 
 /* Index of name in names[0..n), or -1. */
 static int
@@ -77,8 +77,7 @@ ink_feature_type_to_json (const InkFeatureType *t)
   case INK_VALUE_SEQUENCE:
     cJSON_AddStringToObject (o, "elementType", value_type_names[t->element_type]);
     break;
-  default:
-    break;
+  default: break;
   }
   if (t->optional)
     cJSON_AddBoolToObject (o, "optional", 1);
@@ -107,7 +106,8 @@ get_pair (const cJSON *o, const char *key, int64_t *a, int64_t *b, InkError *err
   const cJSON *arr = cJSON_GetObjectItemCaseSensitive (o, key);
 
   if (!cJSON_IsArray (arr) || cJSON_GetArraySize (arr) != 2 ||
-      !cJSON_IsNumber (cJSON_GetArrayItem (arr, 0)) || !cJSON_IsNumber (cJSON_GetArrayItem (arr, 1)))
+      !cJSON_IsNumber (cJSON_GetArrayItem (arr, 0)) ||
+      !cJSON_IsNumber (cJSON_GetArrayItem (arr, 1)))
     return ink_error_set (err, INK_ERR_FORMAT, "'%s' must be a pair of numbers", key);
   *a = (int64_t) cJSON_GetArrayItem (arr, 0)->valuedouble;
   *b = (int64_t) cJSON_GetArrayItem (arr, 1)->valuedouble;
@@ -141,7 +141,8 @@ feature_type_from_json (const cJSON *o, InkFeatureType *t, InkImageSize **sizes,
     if (!cJSON_IsArray (shape) || cJSON_GetArraySize (shape) > INK_MAX_RANK)
       return ink_error_set (err, INK_ERR_FORMAT, "a multi-array needs a shape of rank <= %d",
                             INK_MAX_RANK);
-    cJSON_ArrayForEach (dim, shape) {
+    cJSON_ArrayForEach (dim, shape)
+    {
       if (!cJSON_IsNumber (dim) || dim->valuedouble < 0 || dim->valuedouble > 1e12)
         return ink_error_set (err, INK_ERR_FORMAT, "invalid multi-array dimension");
       t->shape[t->rank++] = (int64_t) dim->valuedouble;
@@ -163,7 +164,8 @@ feature_type_from_json (const cJSON *o, InkFeatureType *t, InkImageSize **sizes,
       *sizes = calloc (n, sizeof **sizes);
       if (*sizes == NULL)
         return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
-      cJSON_ArrayForEach (item, list) {
+      cJSON_ArrayForEach (item, list)
+      {
         cJSON *holder = cJSON_CreateObject ();
         InkStatus st;
         cJSON_AddItemReferenceToObject (holder, "size", (cJSON *) item);
@@ -185,22 +187,20 @@ feature_type_from_json (const cJSON *o, InkFeatureType *t, InkImageSize **sizes,
     break;
   }
   case INK_VALUE_DICTIONARY: {
-    static const char *const keys[] = { "String", "Int64" };
+    static const char *const keys[] = {"String", "Int64"};
     if (get_enum (o, "keyType", keys, 2, &sub, err) != INK_OK)
       return INK_ERR_FORMAT;
     t->key_type = (InkKeyType) sub;
     break;
   }
   case INK_VALUE_SEQUENCE:
-    if (get_enum (o, "elementType", value_type_names, N_OF (value_type_names), &sub, err) !=
-        INK_OK)
+    if (get_enum (o, "elementType", value_type_names, N_OF (value_type_names), &sub, err) != INK_OK)
       return INK_ERR_FORMAT;
     t->element_type = (InkValueType) sub;
     if (t->element_type != INK_VALUE_INT64 && t->element_type != INK_VALUE_STRING)
       return ink_error_set (err, INK_ERR_FORMAT, "sequences hold Int64 or String values");
     break;
-  default:
-    break;
+  default: break;
   }
   return INK_OK;
 }
@@ -284,7 +284,8 @@ features_from_json (const cJSON *arr, InkFeatureDescription **list, size_t *n, s
     return INK_OK;
   if (!cJSON_IsArray (arr))
     return ink_error_set (err, INK_ERR_FORMAT, "'%s' must be an array", what);
-  cJSON_ArrayForEach (f, arr) {
+  cJSON_ArrayForEach (f, arr)
+  {
     const char *name = NULL, *sd = "";
     InkFeatureType t;
     InkImageSize *sizes = NULL;
@@ -310,7 +311,7 @@ features_from_json (const cJSON *arr, InkFeatureDescription **list, size_t *n, s
 static InkStatus
 param_from_json (InkModelDescription *d, const cJSON *o, InkError *err)
 {
-  InkUpdateParameter p = { 0 };
+  InkUpdateParameter p = {0};
   const cJSON *def, *range, *set;
   int type = 0;
   int64_t *values = NULL;
@@ -345,7 +346,8 @@ param_from_json (InkModelDescription *d, const cJSON *o, InkError *err)
     values = calloc ((size_t) cJSON_GetArraySize (set) + 1, sizeof *values);
     if (values == NULL)
       return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
-    cJSON_ArrayForEach (item, set) {
+    cJSON_ArrayForEach (item, set)
+    {
       if (!cJSON_IsNumber (item)) {
         free (values);
         return ink_error_set (err, INK_ERR_FORMAT, "parameter %s: bad set", p.key);
@@ -370,8 +372,8 @@ ink_description_from_json (InkModelDescription *d, const cJSON *o, InkError *err
 
   if (!cJSON_IsObject (o))
     return ink_error_set (err, INK_ERR_FORMAT, "the description must be an object");
-  if (features_from_json (cJSON_GetObjectItemCaseSensitive (o, "inputs"), &d->inputs,
-                          &d->n_inputs, &d->cap_inputs, "input", err) != INK_OK ||
+  if (features_from_json (cJSON_GetObjectItemCaseSensitive (o, "inputs"), &d->inputs, &d->n_inputs,
+                          &d->cap_inputs, "input", err) != INK_OK ||
       features_from_json (cJSON_GetObjectItemCaseSensitive (o, "outputs"), &d->outputs,
                           &d->n_outputs, &d->cap_outputs, "output", err) != INK_OK ||
       features_from_json (cJSON_GetObjectItemCaseSensitive (o, "trainingInputs"),
@@ -388,7 +390,7 @@ ink_description_from_json (InkModelDescription *d, const cJSON *o, InkError *err
   d->probabilities_name = ink_strdup (s);
   md = cJSON_GetObjectItemCaseSensitive (o, "metadata");
   if (cJSON_IsObject (md)) {
-    const char *f[4] = { "", "", "", "" };
+    const char *f[4] = {"", "", "", ""};
     if (ink_json_opt_string (md, "shortDescription", &f[0], err) != INK_OK ||
         ink_json_opt_string (md, "version", &f[1], err) != INK_OK ||
         ink_json_opt_string (md, "author", &f[2], err) != INK_OK ||
@@ -401,7 +403,8 @@ ink_description_from_json (InkModelDescription *d, const cJSON *o, InkError *err
     user = cJSON_GetObjectItemCaseSensitive (md, "userDefined");
     if (user != NULL && !cJSON_IsObject (user))
       return ink_error_set (err, INK_ERR_FORMAT, "'userDefined' must be an object");
-    cJSON_ArrayForEach (kv, user) {
+    cJSON_ArrayForEach (kv, user)
+    {
       if (!cJSON_IsString (kv) ||
           !ink_description_set_user_metadata (d, kv->string, kv->valuestring))
         return ink_error_set (err, INK_ERR_FORMAT, "user-defined metadata must be strings");
@@ -413,7 +416,8 @@ ink_description_from_json (InkModelDescription *d, const cJSON *o, InkError *err
   params = cJSON_GetObjectItemCaseSensitive (o, "updateParameters");
   if (params != NULL && !cJSON_IsArray (params))
     return ink_error_set (err, INK_ERR_FORMAT, "'updateParameters' must be an array");
-  cJSON_ArrayForEach (p, params) {
+  cJSON_ArrayForEach (p, params)
+  {
     if (param_from_json (d, p, err) != INK_OK)
       return INK_ERR_FORMAT;
   }

@@ -12,25 +12,25 @@
 InkFeatureType
 ink_feature_type_int64 (void)
 {
-  return (InkFeatureType){ .type = INK_VALUE_INT64 };
+  return (InkFeatureType){.type = INK_VALUE_INT64};
 }
 
 InkFeatureType
 ink_feature_type_double (void)
 {
-  return (InkFeatureType){ .type = INK_VALUE_DOUBLE };
+  return (InkFeatureType){.type = INK_VALUE_DOUBLE};
 }
 
 InkFeatureType
 ink_feature_type_string (void)
 {
-  return (InkFeatureType){ .type = INK_VALUE_STRING };
+  return (InkFeatureType){.type = INK_VALUE_STRING};
 }
 
 InkFeatureType
 ink_feature_type_multiarray (InkArrayType type, size_t rank, const int64_t *shape)
 {
-  InkFeatureType t = { .type = INK_VALUE_MULTIARRAY, .array_type = type };
+  InkFeatureType t = {.type = INK_VALUE_MULTIARRAY, .array_type = type};
 
   if (rank > INK_MAX_RANK)
     rank = INK_MAX_RANK;
@@ -43,7 +43,7 @@ ink_feature_type_multiarray (InkArrayType type, size_t rank, const int64_t *shap
 InkFeatureType
 ink_feature_type_image (InkPixelFormat format, int64_t width, int64_t height)
 {
-  InkFeatureType t = { .type = INK_VALUE_IMAGE };
+  InkFeatureType t = {.type = INK_VALUE_IMAGE};
 
   t.image.format = format;
   t.image.width = width;
@@ -54,13 +54,13 @@ ink_feature_type_image (InkPixelFormat format, int64_t width, int64_t height)
 InkFeatureType
 ink_feature_type_dictionary (InkKeyType key_type)
 {
-  return (InkFeatureType){ .type = INK_VALUE_DICTIONARY, .key_type = key_type };
+  return (InkFeatureType){.type = INK_VALUE_DICTIONARY, .key_type = key_type};
 }
 
 InkFeatureType
 ink_feature_type_sequence (InkValueType element_type)
 {
-  return (InkFeatureType){ .type = INK_VALUE_SEQUENCE, .element_type = element_type };
+  return (InkFeatureType){.type = INK_VALUE_SEQUENCE, .element_type = element_type};
 }
 
 /* Equal shapes, ignoring leading unit dimensions (batch, sequence). */
@@ -91,8 +91,7 @@ describe_shape (const int64_t *shape, size_t rank, char *buf, size_t size)
 }
 
 InkStatus
-ink_feature_type_check (const InkFeatureType *t, const char *name, const InkValue *v,
-                        InkError *err)
+ink_feature_type_check (const InkFeatureType *t, const char *name, const InkValue *v, InkError *err)
 {
   InkValueType vt = ink_value_get_type (v);
 
@@ -114,8 +113,8 @@ ink_feature_type_check (const InkFeatureType *t, const char *name, const InkValu
       describe_shape (t->shape, t->rank, a, sizeof a);
       describe_shape (ink_value_array_shape (v), ink_value_array_rank (v), b, sizeof b);
       return ink_error_set (err, INK_ERR_SHAPE_MISMATCH,
-                            "feature '%s' must be a multi-array of shape %s, got shape %s", name,
-                            a, b);
+                            "feature '%s' must be a multi-array of shape %s, got shape %s", name, a,
+                            b);
     }
     break;
   case INK_VALUE_DICTIONARY:
@@ -137,8 +136,7 @@ ink_feature_type_check (const InkFeatureType *t, const char *name, const InkValu
     if (vt == t->type)
       return INK_OK;
     break;
-  case INK_VALUE_INVALID:
-    break;
+  case INK_VALUE_INVALID: break;
   }
   return ink_error_set (err, INK_ERR_TYPE_MISMATCH, "feature '%s' must be %s, got %s", name,
                         ink_value_type_to_string (t->type), ink_value_type_to_string (vt));
@@ -167,9 +165,7 @@ ink_feature_type_describe (const InkFeatureType *t, char *buf, size_t size)
   case INK_VALUE_SEQUENCE:
     snprintf (buf, size, "Sequence (%s)", ink_value_type_to_string (t->element_type));
     break;
-  default:
-    snprintf (buf, size, "%s", ink_value_type_to_string (t->type));
-    break;
+  default: snprintf (buf, size, "%s", ink_value_type_to_string (t->type)); break;
   }
   if (t->optional) {
     size_t n = strlen (buf);
@@ -181,14 +177,14 @@ InkStatus
 ink_update_parameter_check (const InkUpdateParameter *p, double value, InkError *err)
 {
   if (p->type == INK_PARAM_INT64 && value != floor (value))
-    return ink_error_set (err, INK_ERR_PARAMETER, "parameter %s must be an integer, got %g",
-                          p->key, value);
+    return ink_error_set (err, INK_ERR_PARAMETER, "parameter %s must be an integer, got %g", p->key,
+                          value);
   if (p->type == INK_PARAM_BOOL && value != 0.0 && value != 1.0)
     return ink_error_set (err, INK_ERR_PARAMETER, "parameter %s must be true or false", p->key);
   if (p->has_range && !(value >= p->min && value <= p->max))
     return ink_error_set (err, INK_ERR_PARAMETER,
-                          "parameter %s = %g is outside its allowed range [%g, %g]", p->key,
-                          value, p->min, p->max);
+                          "parameter %s = %g is outside its allowed range [%g, %g]", p->key, value,
+                          p->min, p->max);
   if (p->n_set > 0) {
     char allowed[256];
     size_t used = 0;
@@ -201,8 +197,8 @@ ink_update_parameter_check (const InkUpdateParameter *p, double value, InkError 
       used += (size_t) snprintf (allowed + used, sizeof allowed - used, "%s%" PRId64,
                                  i > 0 ? ", " : "", p->set[i]);
     return ink_error_set (err, INK_ERR_PARAMETER,
-                          "parameter %s = %g is not one of its allowed values {%s}", p->key,
-                          value, allowed);
+                          "parameter %s = %g is not one of its allowed values {%s}", p->key, value,
+                          allowed);
   }
   return INK_OK;
 }
@@ -380,9 +376,8 @@ ink_description_copy (InkModelDescription *dst, const InkModelDescription *src)
     ok = append_feature (&dst->outputs, &dst->n_outputs, &dst->cap_outputs, src->outputs[i].name,
                          &src->outputs[i].type, src->outputs[i].short_description);
   for (size_t i = 0; ok && i < src->n_training_inputs; i++)
-    ok = append_feature (&dst->training_inputs, &dst->n_training_inputs,
-                         &dst->cap_training_inputs, src->training_inputs[i].name,
-                         &src->training_inputs[i].type,
+    ok = append_feature (&dst->training_inputs, &dst->n_training_inputs, &dst->cap_training_inputs,
+                         src->training_inputs[i].name, &src->training_inputs[i].type,
                          src->training_inputs[i].short_description);
   ok = ok && set_string (&dst->predicted_feature_name, src->predicted_feature_name) &&
        set_string (&dst->probabilities_name, src->probabilities_name) &&
@@ -403,8 +398,8 @@ ink_description_copy (InkModelDescription *dst, const InkModelDescription *src)
 
 static InkStatus
 add_feature_checked (InkModel *model, InkFeatureDescription **list, size_t *n, size_t *cap,
-                     const char *name, const InkFeatureType *type, const char *sd,
-                     const char *what, InkError *err)
+                     const char *name, const InkFeatureType *type, const char *sd, const char *what,
+                     InkError *err)
 {
   if (model == NULL || name == NULL || name[0] == '\0' || type == NULL)
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "a model %s needs a name and a type",
@@ -416,8 +411,7 @@ add_feature_checked (InkModel *model, InkFeatureDescription **list, size_t *n, s
       return ink_error_set (err, INK_ERR_INVALID_MODEL, "duplicate %s '%s'", what, name);
   }
   if (type->type == INK_VALUE_INVALID || type->type > INK_VALUE_SEQUENCE)
-    return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "%s '%s' has an invalid type", what,
-                          name);
+    return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "%s '%s' has an invalid type", what, name);
   if (!append_feature (list, n, cap, name, type, sd))
     return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
   return INK_OK;
@@ -439,8 +433,8 @@ ink_model_add_output (InkModel *m, const char *name, const InkFeatureType *type,
 {
   if (m == NULL)
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "no model");
-  return add_feature_checked (m, &m->desc.outputs, &m->desc.n_outputs, &m->desc.cap_outputs,
-                              name, type, sd, "output", err);
+  return add_feature_checked (m, &m->desc.outputs, &m->desc.n_outputs, &m->desc.cap_outputs, name,
+                              type, sd, "output", err);
 }
 
 InkStatus
@@ -450,8 +444,7 @@ ink_model_add_training_input (InkModel *m, const char *name, const InkFeatureTyp
   if (m == NULL)
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "no model");
   return add_feature_checked (m, &m->desc.training_inputs, &m->desc.n_training_inputs,
-                              &m->desc.cap_training_inputs, name, type, sd, "training input",
-                              err);
+                              &m->desc.cap_training_inputs, name, type, sd, "training input", err);
 }
 
 InkStatus
@@ -612,8 +605,8 @@ ink_description_predicted_probabilities_name (const InkModelDescription *d)
 InkMetadata
 ink_description_metadata (const InkModelDescription *d)
 {
-  return (InkMetadata){ or_empty (d->short_description), or_empty (d->version),
-                        or_empty (d->author), or_empty (d->license) };
+  return (InkMetadata){or_empty (d->short_description), or_empty (d->version), or_empty (d->author),
+                       or_empty (d->license)};
 }
 
 size_t

@@ -111,11 +111,11 @@ typedef enum {
 typedef struct {
   const char *key;
   InkParamType type;
-  double default_value;   /* int64 and bool defaults are stored exactly */
+  double default_value; /* int64 and bool defaults are stored exactly */
   bool has_range;
   double min, max;
   size_t n_set;
-  const int64_t *set;     /* borrowed */
+  const int64_t *set; /* borrowed */
 } InkUpdateParameter;
 
 /* Checks value against the parameter's range or set; the error names the
@@ -149,8 +149,7 @@ const char *ink_description_user_metadata_value (const InkModelDescription *d, s
 const char *ink_description_user_metadata_lookup (const InkModelDescription *d, const char *key);
 bool ink_description_is_updatable (const InkModelDescription *d);
 size_t ink_description_n_update_parameters (const InkModelDescription *d);
-const InkUpdateParameter *ink_description_update_parameter (const InkModelDescription *d,
-                                                            size_t i);
+const InkUpdateParameter *ink_description_update_parameter (const InkModelDescription *d, size_t i);
 const InkUpdateParameter *ink_description_find_update_parameter (const InkModelDescription *d,
                                                                  const char *key);
 

@@ -80,8 +80,7 @@ ink_features_set (InkFeatures *f, const char *name, InkValue *value)
     return INK_OK;
   }
   copy = ink_strdup (name);
-  if (copy == NULL || !INK_GROW (f->names, f->n, f->cap) ||
-      !INK_GROW (f->values, f->n, f->vcap)) {
+  if (copy == NULL || !INK_GROW (f->names, f->n, f->cap) || !INK_GROW (f->values, f->n, f->vcap)) {
     free (copy);
     ink_value_free (value);
     return INK_ERR_NO_MEMORY;

@@ -19,9 +19,9 @@ extern "C" {
 /* How a source image is mapped onto the constraint's size (Core ML's
  * VNImageCropAndScaleOption). */
 typedef enum {
-  INK_SCALE_FILL = 0,   /* stretch to the target size, ignoring aspect ratio */
-  INK_ASPECT_FIT = 1,   /* scale to fit inside, centred, pad with the pad value */
-  INK_CENTER_CROP = 2,  /* scale to cover, centred, crop the overflow */
+  INK_SCALE_FILL = 0,  /* stretch to the target size, ignoring aspect ratio */
+  INK_ASPECT_FIT = 1,  /* scale to fit inside, centred, pad with the pad value */
+  INK_CENTER_CROP = 2, /* scale to cover, centred, crop the overflow */
 } InkCropScale;
 
 typedef struct {
@@ -45,16 +45,14 @@ InkStatus ink_image_convert (InkPixelFormat format, int width, int height, size_
 
 /* The same for an image value. */
 InkStatus ink_image_convert_value (const InkValue *image, const InkImageConstraint *constraint,
-                                   const InkImageOptions *options, InkValue **out,
-                                   InkError *err);
+                                   const InkImageOptions *options, InkValue **out, InkError *err);
 
 /* Decodes a PNG or JPEG file (detected by its signature) into an RGBA8
  * image value; translucent pixels are composited over white. */
 InkStatus ink_image_load_file (const char *path, InkValue **out, InkError *err);
 
 /* Decodes PNG or JPEG bytes held in memory, as ink_image_load_file. */
-InkStatus ink_image_load_memory (const uint8_t *data, size_t size, InkValue **out,
-                                 InkError *err);
+InkStatus ink_image_load_memory (const uint8_t *data, size_t size, InkValue **out, InkError *err);
 
 /* Writes an image value (any format) as a PNG file. */
 InkStatus ink_image_save_png (const InkValue *image, const char *path, InkError *err);

@@ -210,12 +210,12 @@ knn_finish (InkModel *m, InkError *err)
   InkStatus st;
 
   if (k_param == NULL) {
-    InkUpdateParameter p = { .key = INK_PARAM_NUMBER_OF_NEIGHBORS,
-                             .type = INK_PARAM_INT64,
-                             .default_value = (double) knn->k,
-                             .has_range = true,
-                             .min = 1,
-                             .max = INK_KNN_MAX_K };
+    InkUpdateParameter p = {.key = INK_PARAM_NUMBER_OF_NEIGHBORS,
+                            .type = INK_PARAM_INT64,
+                            .default_value = (double) knn->k,
+                            .has_range = true,
+                            .min = 1,
+                            .max = INK_KNN_MAX_K};
     st = ink_description_set_update_parameter (&m->desc, &p, err);
     if (st != INK_OK)
       return st;
@@ -231,8 +231,8 @@ knn_finish (InkModel *m, InkError *err)
     return st;
   if (known && dim != knn->dims)
     return ink_error_set (err, INK_ERR_INVALID_MODEL,
-                          "the k-NN index has %zu dimensions but its inputs give %zu",
-                          knn->dims, dim);
+                          "the k-NN index has %zu dimensions but its inputs give %zu", knn->dims,
+                          dim);
   if (knn->n == 0 && !knn->has_default)
     return ink_error_set (err, INK_ERR_INVALID_MODEL,
                           "a k-NN classifier with no examples needs a default label");
@@ -465,9 +465,8 @@ knn_to_json (const InkModel *m, cJSON *obj, InkWeightWriter *w, InkError *err)
   const InkKnn *knn = m->body.knn;
 
   cJSON_AddNumberToObject (obj, "dimensions", (double) knn->dims);
-  cJSON_AddStringToObject (obj, "weighting",
-                           knn->weighting == INK_KNN_INVERSE_DISTANCE ? "inverseDistance"
-                                                                      : "uniform");
+  cJSON_AddStringToObject (
+    obj, "weighting", knn->weighting == INK_KNN_INVERSE_DISTANCE ? "inverseDistance" : "uniform");
   cJSON_AddNumberToObject (obj, "k", (double) knn->k);
   cJSON_AddStringToObject (obj, "index", "linear");
   cJSON_AddStringToObject (obj, "distance", "squaredEuclidean");
@@ -491,7 +490,7 @@ knn_from_json (InkModel *m, const cJSON *obj, InkWeightReader *r, InkError *err)
   const char *weighting;
   int64_t dims, k;
   bool int64_labels = false;
-  InkWeights samples = { 0 };
+  InkWeights samples = {0};
   const cJSON *def = cJSON_GetObjectItemCaseSensitive (obj, "defaultLabel");
   const cJSON *ref = cJSON_GetObjectItemCaseSensitive (obj, "samples");
 
@@ -506,8 +505,8 @@ knn_from_json (InkModel *m, const cJSON *obj, InkWeightReader *r, InkError *err)
     return INK_ERR_FORMAT;
   knn->dims = (size_t) dims;
   knn->k = k;
-  knn->weighting = strcmp (weighting, "inverseDistance") == 0 ? INK_KNN_INVERSE_DISTANCE
-                                                              : INK_KNN_UNIFORM;
+  knn->weighting =
+    strcmp (weighting, "inverseDistance") == 0 ? INK_KNN_INVERSE_DISTANCE : INK_KNN_UNIFORM;
   knn->sample_labels.is_int64 = knn->classes.is_int64 = int64_labels;
   knn->default_label.is_int64 = int64_labels;
   if (ink_labels_from_json (&knn->sample_labels, cJSON_GetObjectItemCaseSensitive (obj, "labels"),

@@ -47,11 +47,10 @@ struct InkModelDescription {
 
 void ink_description_clear (InkModelDescription *d);
 bool ink_description_copy (InkModelDescription *dst, const InkModelDescription *src);
-bool ink_description_set_user_metadata (InkModelDescription *d, const char *key,
-                                        const char *value);
+bool ink_description_set_user_metadata (InkModelDescription *d, const char *key, const char *value);
 /* Validates (range, default within it) and stores a copy. */
-InkStatus ink_description_set_update_parameter (InkModelDescription *d,
-                                                const InkUpdateParameter *p, InkError *err);
+InkStatus ink_description_set_update_parameter (InkModelDescription *d, const InkUpdateParameter *p,
+                                                InkError *err);
 /* Copies name, short description and type (with its enumerated sizes). */
 bool ink_feature_description_init (InkFeatureDescription *dst, const char *name,
                                    const InkFeatureType *type, const char *short_description);
@@ -107,8 +106,7 @@ struct InkModelOps {
   /* Serializes the body into obj. */
   InkStatus (*to_json) (const InkModel *model, cJSON *obj, InkWeightWriter *w, InkError *err);
   /* Creates the body from obj (model->kind and the description are set). */
-  InkStatus (*from_json) (InkModel *model, const cJSON *obj, InkWeightReader *r,
-                          InkError *err);
+  InkStatus (*from_json) (InkModel *model, const cJSON *obj, InkWeightReader *r, InkError *err);
 };
 
 extern const InkModelOps ink_nn_ops;
@@ -131,7 +129,7 @@ struct InkModel {
   int spec_version;
   bool finished;
   InkModelDescription desc;
-  InkLabels class_labels;      /* classifiers other than k-NN */
+  InkLabels class_labels; /* classifiers other than k-NN */
   union {
     InkNetwork *nn;
     InkKnn *knn;
@@ -140,7 +138,7 @@ struct InkModel {
     InkPipeline *pipeline;
     void *any;
   } body;
-  void *mapping;               /* the mapped .inkmodel file, or NULL */
+  void *mapping; /* the mapped .inkmodel file, or NULL */
   size_t mapping_size;
 };
 
@@ -157,8 +155,8 @@ bool ink_model_kind_is_pipeline (InkModelKind kind);
  * (first one on ties) under the predicted feature name, and the
  * label-to-probability dictionary under the probabilities name (when the
  * description has one). probs has labels->n entries. */
-InkStatus ink_classifier_emit (const InkModel *model, const InkLabels *labels,
-                               const double *probs, InkFeatures *out, InkError *err);
+InkStatus ink_classifier_emit (const InkModel *model, const InkLabels *labels, const double *probs,
+                               InkFeatures *out, InkError *err);
 
 /* Reads a numeric input feature (double, int64 or multi-array of any
  * element type) as a vector of n doubles; the error names the feature. */
@@ -179,15 +177,13 @@ InkStatus ink_atomic_write (const char *path, const void *const *chunks, const s
 
 /* JSON helpers (ink-json.c): typed getters that set err on a missing or
  * mistyped field, naming it. */
-InkStatus ink_json_get_string (const cJSON *obj, const char *key, const char **out,
-                               InkError *err);
+InkStatus ink_json_get_string (const cJSON *obj, const char *key, const char **out, InkError *err);
 InkStatus ink_json_get_number (const cJSON *obj, const char *key, double *out, InkError *err);
 InkStatus ink_json_get_int (const cJSON *obj, const char *key, int64_t min, int64_t max,
                             int64_t *out, InkError *err);
 InkStatus ink_json_get_bool (const cJSON *obj, const char *key, bool *out, InkError *err);
 /* Optional variants keep *out when the key is absent. */
-InkStatus ink_json_opt_string (const cJSON *obj, const char *key, const char **out,
-                               InkError *err);
+InkStatus ink_json_opt_string (const cJSON *obj, const char *key, const char **out, InkError *err);
 InkStatus ink_json_opt_number (const cJSON *obj, const char *key, double *out, InkError *err);
 InkStatus ink_json_opt_bool (const cJSON *obj, const char *key, bool *out, InkError *err);
 /* An array of numbers into a new malloc'd double array of *n entries. */

@@ -79,20 +79,15 @@ ink_model_ops_for_kind (InkModelKind kind)
   switch (kind) {
   case INK_MODEL_NEURAL_NETWORK:
   case INK_MODEL_NEURAL_NETWORK_CLASSIFIER:
-  case INK_MODEL_NEURAL_NETWORK_REGRESSOR:
-    return &ink_nn_ops;
-  case INK_MODEL_KNN_CLASSIFIER:
-    return &ink_knn_ops;
+  case INK_MODEL_NEURAL_NETWORK_REGRESSOR: return &ink_nn_ops;
+  case INK_MODEL_KNN_CLASSIFIER: return &ink_knn_ops;
   case INK_MODEL_TREE_ENSEMBLE_CLASSIFIER:
-  case INK_MODEL_TREE_ENSEMBLE_REGRESSOR:
-    return &ink_tree_ops;
+  case INK_MODEL_TREE_ENSEMBLE_REGRESSOR: return &ink_tree_ops;
   case INK_MODEL_GLM_CLASSIFIER:
-  case INK_MODEL_GLM_REGRESSOR:
-    return &ink_glm_ops;
+  case INK_MODEL_GLM_REGRESSOR: return &ink_glm_ops;
   case INK_MODEL_PIPELINE:
   case INK_MODEL_PIPELINE_CLASSIFIER:
-  case INK_MODEL_PIPELINE_REGRESSOR:
-    return &ink_pipeline_ops;
+  case INK_MODEL_PIPELINE_REGRESSOR: return &ink_pipeline_ops;
   case INK_MODEL_ONE_HOT_ENCODER: return &ink_one_hot_encoder_ops;
   case INK_MODEL_FEATURE_VECTORIZER: return &ink_feature_vectorizer_ops;
   case INK_MODEL_DICT_VECTORIZER: return &ink_dict_vectorizer_ops;
@@ -285,8 +280,8 @@ list_inputs (const InkModelDescription *d, char *buf, size_t size)
 
   buf[0] = '\0';
   for (size_t i = 0; i < d->n_inputs && used < size; i++)
-    used += (size_t) snprintf (buf + used, size - used, "%s'%s'", i > 0 ? ", " : "",
-                               d->inputs[i].name);
+    used +=
+      (size_t) snprintf (buf + used, size - used, "%s'%s'", i > 0 ? ", " : "", d->inputs[i].name);
 }
 
 /* Checks every declared input. Images that do not meet their constraint
@@ -387,7 +382,8 @@ ink_model_predict (const InkModel *m, const InkFeatures *inputs, InkFeatures **o
   if (outputs != NULL)
     *outputs = NULL;
   if (m == NULL || inputs == NULL || outputs == NULL)
-    return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "predict needs a model, inputs and outputs");
+    return ink_error_set (err, INK_ERR_INVALID_ARGUMENT,
+                          "predict needs a model, inputs and outputs");
   if (!m->finished)
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "the model is not finished");
   st = prepare_inputs (m, inputs, &converted, err);
@@ -436,7 +432,8 @@ ink_model_predict_batch (const InkModel *m, const InkBatch *inputs, InkBatch **o
   if (outputs != NULL)
     *outputs = NULL;
   if (m == NULL || inputs == NULL || outputs == NULL)
-    return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "predict needs a model, inputs and outputs");
+    return ink_error_set (err, INK_ERR_INVALID_ARGUMENT,
+                          "predict needs a model, inputs and outputs");
   result = ink_batch_new ();
   if (result == NULL)
     return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");

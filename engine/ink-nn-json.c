@@ -6,10 +6,10 @@
 
 #include "ink-nn-private.h"
 
-static const char *const padding_names[] = { "valid", "same", "includeLast" };
-static const char *const activation_names[] = { "ReLU", "leakyReLU", "sigmoid", "tanh", "linear" };
-static const char *const order_names[] = { "channelFirst", "channelLast" };
-static const char *const slot_names[INK_W_SLOTS] = { "w0", "w1", "w2", "w3" };
+static const char *const padding_names[] = {"valid", "same", "includeLast"};
+static const char *const activation_names[] = {"ReLU", "leakyReLU", "sigmoid", "tanh", "linear"};
+static const char *const order_names[] = {"channelFirst", "channelLast"};
+static const char *const slot_names[INK_W_SLOTS] = {"w0", "w1", "w2", "w3"};
 
 static cJSON *
 pair (size_t a, size_t b)
@@ -107,12 +107,9 @@ params_to_json (const InkLayer *l)
     cJSON_AddNumberToObject (o, "epsilon", l->p.batchnorm.epsilon);
     cJSON_AddBoolToObject (o, "computeMeanVar", l->p.batchnorm.compute_mean_var);
     break;
-  case INK_LAYER_ADD:
-    cJSON_AddNumberToObject (o, "alpha", l->p.add.alpha);
-    break;
+  case INK_LAYER_ADD: cJSON_AddNumberToObject (o, "alpha", l->p.add.alpha); break;
   case INK_LAYER_SOFTMAX:
-  case INK_LAYER_CONCAT:
-    break;
+  case INK_LAYER_CONCAT: break;
   }
   return o;
 }
@@ -161,14 +158,16 @@ ink_nn_to_json (const InkModel *m, cJSON *obj, InkWeightWriter *w, InkError *err
   if (nn->has_loss) {
     cJSON *loss = cJSON_AddObjectToObject (obj, "loss");
     cJSON_AddStringToObject (loss, "name", nn->loss_name);
-    cJSON_AddStringToObject (loss, "type", nn->loss_type == INK_LOSS_MEAN_SQUARED_ERROR
-                                             ? "meanSquaredError"
-                                             : "categoricalCrossEntropy");
+    cJSON_AddStringToObject (loss, "type",
+                             nn->loss_type == INK_LOSS_MEAN_SQUARED_ERROR
+                               ? "meanSquaredError"
+                               : "categoricalCrossEntropy");
     cJSON_AddStringToObject (loss, "input", nn->loss_input);
     cJSON_AddStringToObject (loss, "target", nn->loss_target);
   }
   if (nn->has_optimizer)
-    cJSON_AddStringToObject (obj, "optimizer", nn->optimizer == INK_OPTIMIZER_ADAM ? "adam" : "sgd");
+    cJSON_AddStringToObject (obj, "optimizer",
+                             nn->optimizer == INK_OPTIMIZER_ADAM ? "adam" : "sgd");
   if (nn->exact_array_mapping)
     cJSON_AddBoolToObject (obj, "exactArrayMapping", true);
   if (nn->rank4_image_mapping)
@@ -321,7 +320,7 @@ params_from_json (InkLayerSpec *spec, const cJSON *o, InkError *err)
   }
   case INK_LAYER_POOLING: {
     InkPoolingParams *p = &spec->params.pooling;
-    static const char *const types[] = { "max", "average" };
+    static const char *const types[] = {"max", "average"};
     if (get_choice (o, "type", types, 2, &choice, err) != INK_OK ||
         get_pair (o, "kernel", &p->kernel_h, &p->kernel_w, err) != INK_OK ||
         get_pair (o, "stride", &p->stride_h, &p->stride_w, err) != INK_OK ||
@@ -367,11 +366,9 @@ params_from_json (InkLayerSpec *spec, const cJSON *o, InkError *err)
       return INK_ERR_FORMAT;
     spec->params.batchnorm.compute_mean_var = b;
     return INK_OK;
-  case INK_LAYER_ADD:
-    return get_float (o, "alpha", &spec->params.add.alpha, err);
+  case INK_LAYER_ADD: return get_float (o, "alpha", &spec->params.add.alpha, err);
   case INK_LAYER_SOFTMAX:
-  case INK_LAYER_CONCAT:
-    return INK_OK;
+  case INK_LAYER_CONCAT: return INK_OK;
   }
   return ink_error_set (err, INK_ERR_FORMAT, "unknown layer kind");
 }
@@ -389,7 +386,8 @@ string_list (const cJSON *arr, const char ***out, size_t *n, const char *what, I
   *out = calloc (*n, sizeof **out);
   if (*out == NULL)
     return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
-  cJSON_ArrayForEach (item, arr) {
+  cJSON_ArrayForEach (item, arr)
+  {
     if (!cJSON_IsString (item))
       return ink_error_set (err, INK_ERR_FORMAT, "'%s' must hold strings", what);
     (*out)[i++] = item->valuestring;
@@ -400,11 +398,11 @@ string_list (const cJSON *arr, const char ***out, size_t *n, const char *what, I
 static InkStatus
 layer_from_json (InkNetwork *nn, const cJSON *o, InkWeightReader *r, InkError *err)
 {
-  InkLayerSpec spec = { 0 };
+  InkLayerSpec spec = {0};
   const char *kind_name;
   const char **inputs = NULL, **outputs = NULL;
-  const float *src[INK_W_SLOTS] = { NULL };
-  size_t counts[INK_W_SLOTS] = { 0 };
+  const float *src[INK_W_SLOTS] = {NULL};
+  size_t counts[INK_W_SLOTS] = {0};
   const cJSON *weights;
   int kind = -1;
   InkStatus st;
@@ -426,12 +424,12 @@ layer_from_json (InkNetwork *nn, const cJSON *o, InkWeightReader *r, InkError *e
     st = string_list (cJSON_GetObjectItemCaseSensitive (o, "inputs"), &inputs, &spec.n_inputs,
                       "inputs", err);
   if (st == INK_OK)
-    st = string_list (cJSON_GetObjectItemCaseSensitive (o, "outputs"), &outputs,
-                      &spec.n_outputs, "outputs", err);
+    st = string_list (cJSON_GetObjectItemCaseSensitive (o, "outputs"), &outputs, &spec.n_outputs,
+                      "outputs", err);
   weights = cJSON_GetObjectItemCaseSensitive (o, "weights");
   for (int k = 0; st == INK_OK && k < INK_W_SLOTS; k++) {
     const cJSON *ref = cJSON_GetObjectItemCaseSensitive (weights, slot_names[k]);
-    InkWeights w = { 0 };
+    InkWeights w = {0};
     if (ref == NULL)
       continue;
     st = ink_weight_reader_get (r, ref, &w, spec.name, err);
@@ -469,14 +467,16 @@ ink_nn_from_json (InkModel *m, const cJSON *obj, InkWeightReader *r, InkError *e
   m->body.nn = nn;
   if (!cJSON_IsArray (layers))
     return ink_error_set (err, INK_ERR_FORMAT, "a network needs a 'layers' array");
-  cJSON_ArrayForEach (item, layers) {
+  cJSON_ArrayForEach (item, layers)
+  {
     if (layer_from_json (nn, item, r, err) != INK_OK)
       return err != NULL ? err->status : INK_ERR_FORMAT;
   }
   if (scalers != NULL && !cJSON_IsArray (scalers))
     return ink_error_set (err, INK_ERR_FORMAT, "'imageScalers' must be an array");
-  cJSON_ArrayForEach (item, scalers) {
-    InkImageScaler sc = { 0 };
+  cJSON_ArrayForEach (item, scalers)
+  {
+    InkImageScaler sc = {0};
     if (ink_json_get_string (item, "featureName", &sc.feature_name, err) != INK_OK ||
         get_float (item, "channelScale", &sc.channel_scale, err) != INK_OK ||
         get_float (item, "redBias", &sc.red_bias, err) != INK_OK ||

@@ -39,10 +39,9 @@ im2col (const InkWindow *g, const float *in, size_t kc, float *col)
             continue;
           }
           for (size_t ox = 0; ox < g->out_w; ox++) {
-            ptrdiff_t ix =
-              (ptrdiff_t) (ox * g->stride_w + kx * g->dil_w) - (ptrdiff_t) g->pad_left;
-            dst[ox] = ix >= 0 && ix < (ptrdiff_t) g->in_w ? plane[iy * (ptrdiff_t) g->in_w + ix]
-                                                          : 0.0f;
+            ptrdiff_t ix = (ptrdiff_t) (ox * g->stride_w + kx * g->dil_w) - (ptrdiff_t) g->pad_left;
+            dst[ox] =
+              ix >= 0 && ix < (ptrdiff_t) g->in_w ? plane[iy * (ptrdiff_t) g->in_w + ix] : 0.0f;
           }
         }
       }
@@ -141,8 +140,7 @@ ink_kernel_convolution (const InkWindow *g, const float *in, const float *weight
   size_t k = kc * g->k_h * g->k_w;
   size_t n_out = g->out_h * g->out_w;
   bool direct = g->k_h == 1 && g->k_w == 1 && g->stride_h == 1 && g->stride_w == 1 &&
-                g->pad_top == 0 && g->pad_left == 0 && g->in_h == g->out_h &&
-                g->in_w == g->out_w;
+                g->pad_top == 0 && g->pad_left == 0 && g->in_h == g->out_h && g->in_w == g->out_w;
 
   for (size_t grp = 0; grp < g->groups; grp++) {
     const float *gin = in + grp * kc * g->in_h * g->in_w;
@@ -424,8 +422,7 @@ ink_kernel_batchnorm (InkShape s, const float *in, const float *gamma, const flo
 }
 
 void
-ink_kernel_add (InkShape o, const float *const *ins, const InkShape *shapes, size_t n,
-                float *out)
+ink_kernel_add (InkShape o, const float *const *ins, const InkShape *shapes, size_t n, float *out)
 {
   memset (out, 0, ink_shape_count (o) * sizeof *out);
   for (size_t k = 0; k < n; k++) {

@@ -92,7 +92,7 @@ typedef struct {
   InkShape shape;
   size_t offset; /* in floats, within a workspace */
   InkBlobSource source;
-  int scaler;    /* index into scalers for image inputs, or -1 */
+  int scaler; /* index into scalers for image inputs, or -1 */
   InkPixelFormat format;
 } InkBlob;
 
@@ -117,7 +117,7 @@ struct InkNetwork {
   size_t n_blobs, cap_blobs;
   size_t workspace_floats; /* all blobs, then the scratch area */
   size_t scratch_offset;
-  int probs_blob;          /* classifier: the blob with the class scores */
+  int probs_blob; /* classifier: the blob with the class scores */
   InkWorkspacePool *pool;
 };
 

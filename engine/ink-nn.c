@@ -124,8 +124,7 @@ weight_counts (const InkLayer *l, size_t counts[INK_W_SLOTS])
     if (l->p.batchnorm.compute_mean_var)
       counts[INK_W_MEAN] = counts[INK_W_VARIANCE] = 0;
     break;
-  default:
-    break;
+  default: break;
   }
 }
 
@@ -204,8 +203,8 @@ check_layer_params (const InkLayer *l, InkError *err)
     break;
   case INK_LAYER_ACTIVATION:
     if (l->p.activation.type > INK_ACT_LINEAR)
-      return ink_error_set (err, INK_ERR_UNSUPPORTED, "%s layer '%s': unsupported activation",
-                            kind, l->name);
+      return ink_error_set (err, INK_ERR_UNSUPPORTED, "%s layer '%s': unsupported activation", kind,
+                            l->name);
     break;
   case INK_LAYER_BATCHNORM:
     if (l->p.batchnorm.channels == 0)
@@ -219,8 +218,7 @@ check_layer_params (const InkLayer *l, InkError *err)
                               "%s layer '%s': target shape must be positive", kind, l->name);
     }
     break;
-  default:
-    break;
+  default: break;
   }
   return INK_OK;
 }
@@ -292,11 +290,13 @@ ink_nn_layer_init (InkLayer *l, const InkLayerSpec *spec, const float *const src
       return ink_error_set (err, INK_ERR_INVALID_MODEL,
                             "%s layer '%s' has %zu values in weight slot %d, expected %zu",
                             ink_layer_kind_to_string (spec->kind), spec->name,
-                            src[i] == NULL ? 0 : src_counts != NULL ? src_counts[i] : counts[i], i,
-                            counts[i]);
+                            src[i] == NULL       ? 0
+                            : src_counts != NULL ? src_counts[i]
+                                                 : counts[i],
+                            i, counts[i]);
     }
     if (borrow) {
-      l->w[i] = (InkWeights){ (float *) src[i], counts[i], false };
+      l->w[i] = (InkWeights){(float *) src[i], counts[i], false};
     } else if (!ink_weights_set (&l->w[i], src[i], counts[i])) {
       layer_clear (l);
       return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
@@ -309,18 +309,18 @@ InkStatus
 ink_nn_add_layer (InkModel *m, const InkLayerSpec *spec, InkError *err)
 {
   InkNetwork *nn = network_of (m);
-  const float *src[INK_W_SLOTS] = { NULL };
+  const float *src[INK_W_SLOTS] = {NULL};
   InkStatus st;
 
   if (nn == NULL || m->finished || spec == NULL)
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "layers go into an unfinished network");
-  if (spec->name == NULL || spec->name[0] == '\0' || spec->n_inputs == 0 ||
-      spec->n_outputs != 1 || spec->inputs == NULL || spec->outputs == NULL)
+  if (spec->name == NULL || spec->name[0] == '\0' || spec->n_inputs == 0 || spec->n_outputs != 1 ||
+      spec->inputs == NULL || spec->outputs == NULL)
     return ink_error_set (err, INK_ERR_INVALID_MODEL,
                           "a layer needs a name, at least one input and exactly one output");
   if ((unsigned) spec->kind >= (unsigned) INK_N_LAYER_KINDS)
-    return ink_error_set (err, INK_ERR_UNSUPPORTED, "layer '%s' has an unknown kind %d",
-                          spec->name, (int) spec->kind);
+    return ink_error_set (err, INK_ERR_UNSUPPORTED, "layer '%s' has an unknown kind %d", spec->name,
+                          (int) spec->kind);
   for (size_t i = 0; i < nn->n_layers; i++) {
     if (strcmp (nn->layers[i].name, spec->name) == 0)
       return ink_error_set (err, INK_ERR_INVALID_MODEL, "duplicate layer name '%s'", spec->name);
@@ -341,8 +341,7 @@ ink_nn_add_layer (InkModel *m, const InkLayerSpec *spec, InkError *err)
     src[INK_W_MEAN] = spec->params.batchnorm.mean;
     src[INK_W_VARIANCE] = spec->params.batchnorm.variance;
     break;
-  default:
-    break;
+  default: break;
   }
   if (!INK_GROW (nn->layers, nn->n_layers, nn->cap_layers))
     return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
@@ -486,13 +485,13 @@ input_shape (const InkFeatureDescription *fd, InkShape *s, InkBlobSource *src, I
 
   switch (t->type) {
   case INK_VALUE_IMAGE:
-    *s = (InkShape){ t->image.format == INK_PIXEL_GRAY8 ? 1 : 3, (size_t) t->image.height,
-                     (size_t) t->image.width };
+    *s = (InkShape){t->image.format == INK_PIXEL_GRAY8 ? 1 : 3, (size_t) t->image.height,
+                    (size_t) t->image.width};
     *src = INK_BLOB_INPUT_IMAGE;
     return INK_OK;
   case INK_VALUE_DOUBLE:
   case INK_VALUE_INT64:
-    *s = (InkShape){ 1, 1, 1 };
+    *s = (InkShape){1, 1, 1};
     *src = INK_BLOB_INPUT_SCALAR;
     return INK_OK;
   case INK_VALUE_MULTIARRAY:
@@ -501,19 +500,19 @@ input_shape (const InkFeatureDescription *fd, InkShape *s, InkBlobSource *src, I
       first++;
     *src = INK_BLOB_INPUT_ARRAY;
     switch (rank - first) {
-    case 1: *s = (InkShape){ (size_t) t->shape[first], 1, 1 }; return INK_OK;
-    case 2: *s = (InkShape){ 1, (size_t) t->shape[first], (size_t) t->shape[first + 1] }; return INK_OK;
-    case 3:
-      *s = (InkShape){ (size_t) t->shape[first], (size_t) t->shape[first + 1],
-                       (size_t) t->shape[first + 2] };
+    case 1: *s = (InkShape){(size_t) t->shape[first], 1, 1}; return INK_OK;
+    case 2:
+      *s = (InkShape){1, (size_t) t->shape[first], (size_t) t->shape[first + 1]};
       return INK_OK;
-    default:
-      break;
+    case 3:
+      *s = (InkShape){(size_t) t->shape[first], (size_t) t->shape[first + 1],
+                      (size_t) t->shape[first + 2]};
+      return INK_OK;
+    default: break;
     }
     return ink_error_set (err, INK_ERR_UNSUPPORTED,
                           "network input '%s' needs a fixed shape of rank 1 to 3", fd->name);
-  default:
-    break;
+  default: break;
   }
   return ink_error_set (err, INK_ERR_UNSUPPORTED, "network input '%s' of type %s is not supported",
                         fd->name, ink_value_type_to_string (t->type));
@@ -565,8 +564,8 @@ window_axis (size_t in, size_t k, size_t stride, size_t dil, const InkPadding *p
 }
 
 static InkStatus
-plan_window (InkLayer *l, InkShape in, size_t k_h, size_t k_w, size_t s_h, size_t s_w,
-             size_t d_h, size_t d_w, const InkPadding *pad, InkShape *out, InkError *err)
+plan_window (InkLayer *l, InkShape in, size_t k_h, size_t k_w, size_t s_h, size_t s_w, size_t d_h,
+             size_t d_w, const InkPadding *pad, InkShape *out, InkError *err)
 {
   InkWindow *g = &l->win;
   size_t trail_h, trail_w;
@@ -701,8 +700,8 @@ plan_layer (InkNetwork *nn, InkLayer *l, InkShape *out, InkError *err)
   case INK_LAYER_CONVOLUTION: {
     const InkConvolutionParams *c = &l->p.convolution;
     if (in.c != c->kernel_channels * c->groups)
-      return layer_shape_error (l, err, "the input's channel count",
-                                c->kernel_channels * c->groups, in.c);
+      return layer_shape_error (l, err, "the input's channel count", c->kernel_channels * c->groups,
+                                in.c);
     out->c = c->out_channels;
     l->win.groups = c->groups;
     l->win.out_c = c->out_channels;
@@ -721,11 +720,11 @@ plan_layer (InkNetwork *nn, InkLayer *l, InkShape *out, InkError *err)
     if (ink_shape_count (in) != l->p.inner_product.in_channels)
       return layer_shape_error (l, err, "the input size", l->p.inner_product.in_channels,
                                 ink_shape_count (in));
-    *out = (InkShape){ l->p.inner_product.out_channels, 1, 1 };
+    *out = (InkShape){l->p.inner_product.out_channels, 1, 1};
     return INK_OK;
   case INK_LAYER_POOLING: {
     const InkPoolingParams *p = &l->p.pooling;
-    InkPadding none = { .type = INK_PAD_VALID };
+    InkPadding none = {.type = INK_PAD_VALID};
     l->win.groups = 1;
     l->win.out_c = in.c;
     if (p->global)
@@ -735,15 +734,12 @@ plan_layer (InkNetwork *nn, InkLayer *l, InkShape *out, InkError *err)
   }
   case INK_LAYER_BATCHNORM:
     if (in.c != l->p.batchnorm.channels)
-      return layer_shape_error (l, err, "the input's channel count", l->p.batchnorm.channels,
-                                in.c);
+      return layer_shape_error (l, err, "the input's channel count", l->p.batchnorm.channels, in.c);
     return INK_OK;
-  case INK_LAYER_FLATTEN:
-    *out = (InkShape){ ink_shape_count (in), 1, 1 };
-    return INK_OK;
+  case INK_LAYER_FLATTEN: *out = (InkShape){ink_shape_count (in), 1, 1}; return INK_OK;
   case INK_LAYER_RESHAPE: {
-    InkShape t = { (size_t) l->p.reshape.shape[0], (size_t) l->p.reshape.shape[1],
-                   (size_t) l->p.reshape.shape[2] };
+    InkShape t = {(size_t) l->p.reshape.shape[0], (size_t) l->p.reshape.shape[1],
+                  (size_t) l->p.reshape.shape[2]};
     if (ink_shape_count (t) != ink_shape_count (in))
       return layer_shape_error (l, err, "the input size", ink_shape_count (t),
                                 ink_shape_count (in));
@@ -753,8 +749,8 @@ plan_layer (InkNetwork *nn, InkLayer *l, InkShape *out, InkError *err)
   case INK_LAYER_ADD:
     for (size_t i = 1; i < l->n_inputs; i++) {
       InkShape s = nn->blobs[l->in_blobs[i]].shape;
-      size_t *o[3] = { &out->c, &out->h, &out->w };
-      size_t d[3] = { s.c, s.h, s.w };
+      size_t *o[3] = {&out->c, &out->h, &out->w};
+      size_t d[3] = {s.c, s.h, s.w};
       for (int k = 0; k < 3; k++) {
         if (*o[k] != d[k] && *o[k] != 1 && d[k] != 1)
           return ink_error_set (err, INK_ERR_SHAPE_MISMATCH,
@@ -777,8 +773,7 @@ plan_layer (InkNetwork *nn, InkLayer *l, InkShape *out, InkError *err)
     }
     return INK_OK;
   case INK_LAYER_ACTIVATION:
-  case INK_LAYER_SOFTMAX:
-    return INK_OK;
+  case INK_LAYER_SOFTMAX: return INK_OK;
   }
   return ink_error_set (err, INK_ERR_UNSUPPORTED, "layer '%s' has an unknown kind", l->name);
 }
@@ -897,8 +892,7 @@ plan_layers (InkNetwork *nn, size_t *scratch, InkError *err)
       size_t need = capped_product (l->win.in_c / l->win.groups, l->win.k_h * l->win.k_w,
                                     l->win.out_h, l->win.out_w);
       if (need == SIZE_MAX)
-        return ink_error_set (err, INK_ERR_INVALID_MODEL, "convolution '%s' is too large",
-                              l->name);
+        return ink_error_set (err, INK_ERR_INVALID_MODEL, "convolution '%s' is too large", l->name);
       *scratch = need > *scratch ? need : *scratch;
     }
     if (l->kind == INK_LAYER_DECONVOLUTION) {
@@ -1017,7 +1011,7 @@ load_input (const InkNetwork *nn, const InkBlob *b, const InkValue *v, float *ds
         dst[p] = scale * px[p] + bias;
     } else {
       /* Channels follow the colour space: R, G, B for RGBA; B, G, R for BGRA. */
-      float bias[3] = { 0, 0, 0 };
+      float bias[3] = {0, 0, 0};
       if (s != NULL) {
         bool bgr = b->format == INK_PIXEL_BGRA8;
         bias[0] = bgr ? s->blue_bias : s->red_bias;
@@ -1088,12 +1082,8 @@ run_layer (const InkNetwork *nn, const InkLayer *l, float *ws)
     else
       ink_kernel_pool_average (&l->win, in, out, l->p.pooling.exclude_padding);
     break;
-  case INK_LAYER_ACTIVATION:
-    ink_kernel_activation (&l->p.activation, in, out, n);
-    break;
-  case INK_LAYER_SOFTMAX:
-    ink_kernel_softmax_channels (ob->shape, in, out);
-    break;
+  case INK_LAYER_ACTIVATION: ink_kernel_activation (&l->p.activation, in, out, n); break;
+  case INK_LAYER_SOFTMAX: ink_kernel_softmax_channels (ob->shape, in, out); break;
   case INK_LAYER_FLATTEN:
     if (l->p.flatten.order == INK_ORDER_CHANNEL_LAST)
       ink_kernel_flatten_channel_last (ib->shape, in, out);
@@ -1108,8 +1098,8 @@ run_layer (const InkNetwork *nn, const InkLayer *l, float *ws)
     break;
   case INK_LAYER_BATCHNORM:
     ink_kernel_batchnorm (ib->shape, in, l->w[INK_W_GAMMA].data, l->w[INK_W_BETA].data,
-                          l->w[INK_W_MEAN].data, l->w[INK_W_VARIANCE].data,
-                          l->p.batchnorm.epsilon, l->p.batchnorm.compute_mean_var, out);
+                          l->w[INK_W_MEAN].data, l->w[INK_W_VARIANCE].data, l->p.batchnorm.epsilon,
+                          l->p.batchnorm.compute_mean_var, out);
     break;
   case INK_LAYER_ADD:
     if (l->n_inputs == 1) {
@@ -1237,7 +1227,7 @@ blob_image (const InkBlob *b, const float *ws, InkPixelFormat format)
 static InkValue *
 blob_value (const InkBlob *b, const float *ws)
 {
-  int64_t shape[3] = { (int64_t) b->shape.c, (int64_t) b->shape.h, (int64_t) b->shape.w };
+  int64_t shape[3] = {(int64_t) b->shape.c, (int64_t) b->shape.h, (int64_t) b->shape.w};
   size_t rank = b->shape.h == 1 && b->shape.w == 1 ? 1 : 3;
 
   return ink_value_new_multiarray (INK_ARRAY_FLOAT32, rank, shape, ws + b->offset);
@@ -1318,7 +1308,7 @@ nn_free_body (InkModel *m)
 InkLayerSpec
 ink_nn_layer_spec (const InkLayer *l)
 {
-  InkLayerSpec spec = { 0 };
+  InkLayerSpec spec = {0};
 
   spec.name = l->name;
   spec.kind = l->kind;
@@ -1355,8 +1345,8 @@ nn_copy_body (InkModel *dst, const InkModel *src, InkError *err)
   }
   for (size_t i = 0; st == INK_OK && i < s->n_scalers; i++) {
     const InkScaler *sc = &s->scalers[i];
-    InkImageScaler spec = { sc->feature_name, sc->scale,     sc->red_bias,
-                            sc->green_bias,   sc->blue_bias, sc->gray_bias };
+    InkImageScaler spec = {sc->feature_name, sc->scale,     sc->red_bias,
+                           sc->green_bias,   sc->blue_bias, sc->gray_bias};
     st = ink_nn_add_image_scaler (dst, &spec, err);
   }
   if (st != INK_OK)

@@ -47,8 +47,7 @@ ink_pipeline_add_model (InkModel *m, const char *name, InkModel *stage, InkError
 
   if (p == NULL || m->finished || stage == NULL) {
     ink_model_free (stage);
-    return ink_error_set (err, INK_ERR_INVALID_ARGUMENT,
-                          "stages go into an unfinished pipeline");
+    return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "stages go into an unfinished pipeline");
   }
   if (name == NULL) {
     snprintf (generated, sizeof generated, "model%zu", p->n);
@@ -57,8 +56,7 @@ ink_pipeline_add_model (InkModel *m, const char *name, InkModel *stage, InkError
   for (size_t i = 0; i < p->n; i++) {
     if (strcmp (p->names[i], name) == 0) {
       ink_model_free (stage);
-      return ink_error_set (err, INK_ERR_INVALID_MODEL, "duplicate pipeline stage name '%s'",
-                            name);
+      return ink_error_set (err, INK_ERR_INVALID_MODEL, "duplicate pipeline stage name '%s'", name);
     }
   }
   copy = ink_strdup (name);
@@ -247,7 +245,8 @@ pipeline_from_json (InkModel *m, const cJSON *obj, InkWeightReader *r, InkError 
     return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
   if (!cJSON_IsArray (stages))
     return ink_error_set (err, INK_ERR_FORMAT, "a pipeline needs a 'models' array");
-  cJSON_ArrayForEach (entry, stages) {
+  cJSON_ArrayForEach (entry, stages)
+  {
     const char *name;
     InkModel *stage;
     if (ink_json_get_string (entry, "name", &name, err) != INK_OK)

@@ -201,15 +201,9 @@ ink_value_free (InkValue *v)
   if (v == NULL)
     return;
   switch (v->type) {
-  case INK_VALUE_STRING:
-    free (v->u.s);
-    break;
-  case INK_VALUE_MULTIARRAY:
-    free (v->u.array.data);
-    break;
-  case INK_VALUE_IMAGE:
-    free (v->u.image.pixels);
-    break;
+  case INK_VALUE_STRING: free (v->u.s); break;
+  case INK_VALUE_MULTIARRAY: free (v->u.array.data); break;
+  case INK_VALUE_IMAGE: free (v->u.image.pixels); break;
   case INK_VALUE_DICTIONARY:
     for (size_t i = 0; i < v->u.dict.n; i++)
       free (v->u.dict.entries[i].string_key);
@@ -222,8 +216,7 @@ ink_value_free (InkValue *v)
     break;
   case INK_VALUE_INVALID:
   case INK_VALUE_INT64:
-  case INK_VALUE_DOUBLE:
-    break;
+  case INK_VALUE_DOUBLE: break;
   }
   free (v);
 }
@@ -236,12 +229,9 @@ ink_value_copy (const InkValue *v)
   if (v == NULL)
     return NULL;
   switch (v->type) {
-  case INK_VALUE_INT64:
-    return ink_value_new_int64 (v->u.i);
-  case INK_VALUE_DOUBLE:
-    return ink_value_new_double (v->u.d);
-  case INK_VALUE_STRING:
-    return ink_value_new_string (v->u.s);
+  case INK_VALUE_INT64: return ink_value_new_int64 (v->u.i);
+  case INK_VALUE_DOUBLE: return ink_value_new_double (v->u.d);
+  case INK_VALUE_STRING: return ink_value_new_string (v->u.s);
   case INK_VALUE_MULTIARRAY:
     return ink_value_new_multiarray (v->u.array.type, v->u.array.rank, v->u.array.shape,
                                      v->u.array.data);
@@ -270,8 +260,7 @@ ink_value_copy (const InkValue *v)
       }
     }
     return c;
-  case INK_VALUE_INVALID:
-    break;
+  case INK_VALUE_INVALID: break;
   }
   return NULL;
 }

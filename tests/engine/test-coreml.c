@@ -16,29 +16,29 @@ typedef struct {
 
 /* What ../shared/fixtures/coreml/SOURCES.md says of each file. */
 static const Expectation fixtures[] = {
-  { "coreml/item_similarity_recommender.mlmodel", INK_ERR_UNSUPPORTED,
-    "itemSimilarityRecommender (Model field 501)" },
-  { "coreml/knn_updatable_empty_kdtree.mlmodel", INK_OK, NULL },
-  { "coreml/knn_updatable_empty_linear.mlmodel", INK_OK, NULL },
-  { "coreml/nn_srcnn_flexible_image_range.mlmodel", INK_OK, NULL },
-  { "coreml/nn_tiny_drawing_embedding.mlmodel", INK_OK, NULL },
-  { "coreml/nn_updatable_boston_mse.mlmodel", INK_OK, NULL },
-  { "coreml/nn_updatable_linear1x1_mse.mlmodel", INK_OK, NULL },
-  { "coreml/nn_updatable_lstm_controlflow_mse.mlmodel", INK_ERR_UNSUPPORTED,
-    "(NeuralNetworkLayer field " },
-  { "coreml/nn_updatable_rgb150_conv_cce.mlmodel", INK_OK, NULL },
-  { "coreml/nnc_updatable_digits8x8_adam_noloss_INVALID.mlmodel", INK_ERR_INVALID_MODEL,
-    "specification version for an updatable model must be '4' or above" },
-  { "coreml/nnc_updatable_mnist_specv1_INVALID.mlmodel", INK_ERR_INVALID_MODEL,
-    "specification version for an updatable model must be '4' or above" },
-  { "coreml/pipeline_iris_glm_classifier.mlmodel", INK_OK, NULL },
-  { "coreml/pipeline_lunch_onehot_tree.mlmodel", INK_OK, NULL },
-  { "coreml/pipeline_regressor_mars_glm.mlmodel", INK_OK, NULL },
-  { "coreml/pipeline_visionfp_glm_nsfw.mlmodel", INK_ERR_UNSUPPORTED,
-    "visionFeaturePrint (Model field 2002)" },
-  { "coreml/tree_ensemble_rf_krause_v1.mlmodel", INK_OK, NULL },
-  { "coreml/tree_ensemble_rf_krause_v2.mlmodel", INK_OK, NULL },
-  { "seed-site/MyFirstCustomModel.bundled.mlmodel", INK_OK, NULL },
+  {"coreml/item_similarity_recommender.mlmodel", INK_ERR_UNSUPPORTED,
+   "itemSimilarityRecommender (Model field 501)"},
+  {"coreml/knn_updatable_empty_kdtree.mlmodel", INK_OK, NULL},
+  {"coreml/knn_updatable_empty_linear.mlmodel", INK_OK, NULL},
+  {"coreml/nn_srcnn_flexible_image_range.mlmodel", INK_OK, NULL},
+  {"coreml/nn_tiny_drawing_embedding.mlmodel", INK_OK, NULL},
+  {"coreml/nn_updatable_boston_mse.mlmodel", INK_OK, NULL},
+  {"coreml/nn_updatable_linear1x1_mse.mlmodel", INK_OK, NULL},
+  {"coreml/nn_updatable_lstm_controlflow_mse.mlmodel", INK_ERR_UNSUPPORTED,
+   "(NeuralNetworkLayer field "},
+  {"coreml/nn_updatable_rgb150_conv_cce.mlmodel", INK_OK, NULL},
+  {"coreml/nnc_updatable_digits8x8_adam_noloss_INVALID.mlmodel", INK_ERR_INVALID_MODEL,
+   "specification version for an updatable model must be '4' or above"},
+  {"coreml/nnc_updatable_mnist_specv1_INVALID.mlmodel", INK_ERR_INVALID_MODEL,
+   "specification version for an updatable model must be '4' or above"},
+  {"coreml/pipeline_iris_glm_classifier.mlmodel", INK_OK, NULL},
+  {"coreml/pipeline_lunch_onehot_tree.mlmodel", INK_OK, NULL},
+  {"coreml/pipeline_regressor_mars_glm.mlmodel", INK_OK, NULL},
+  {"coreml/pipeline_visionfp_glm_nsfw.mlmodel", INK_ERR_UNSUPPORTED,
+   "visionFeaturePrint (Model field 2002)"},
+  {"coreml/tree_ensemble_rf_krause_v1.mlmodel", INK_OK, NULL},
+  {"coreml/tree_ensemble_rf_krause_v2.mlmodel", INK_OK, NULL},
+  {"seed-site/MyFirstCustomModel.bundled.mlmodel", INK_OK, NULL},
 };
 
 #define N_FIXTURES (sizeof fixtures / sizeof *fixtures)
@@ -62,7 +62,7 @@ test_every_fixture (void)
 {
   for (size_t i = 0; i < N_FIXTURES; i++) {
     g_autofree char *path = ink_test_fixture_path (fixtures[i].file);
-    InkError err = { 0 };
+    InkError err = {0};
     InkModel *m;
 
     if (path == NULL)
@@ -91,9 +91,9 @@ static void
 test_loss_target_not_training_input (void)
 {
   gsize size = 0;
-  g_autofree guint8 *data = read_fixture ("coreml/nnc_updatable_mnist_specv1_INVALID.mlmodel",
-                                          &size);
-  InkError err = { 0 };
+  g_autofree guint8 *data =
+    read_fixture ("coreml/nnc_updatable_mnist_specv1_INVALID.mlmodel", &size);
+  InkError err = {0};
   InkModel *m;
 
   if (data == NULL)
@@ -114,10 +114,8 @@ static InkValue *
 random_value (const InkFeatureType *t, GRand *rand)
 {
   switch (t->type) {
-  case INK_VALUE_DOUBLE:
-    return ink_value_new_double (g_rand_double_range (rand, 0, 1));
-  case INK_VALUE_INT64:
-    return ink_value_new_int64 (g_rand_int_range (rand, 0, 3));
+  case INK_VALUE_DOUBLE: return ink_value_new_double (g_rand_double_range (rand, 0, 1));
+  case INK_VALUE_INT64: return ink_value_new_int64 (g_rand_int_range (rand, 0, 3));
   case INK_VALUE_MULTIARRAY: {
     InkValue *v = ink_value_new_multiarray (t->array_type, t->rank, t->shape, NULL);
     void *data = ink_value_array_data (v);
@@ -141,8 +139,7 @@ random_value (const InkFeatureType *t, GRand *rand)
     return ink_value_new_image (t->image.format, (int) t->image.width, (int) t->image.height,
                                 (size_t) t->image.width * bpp, px);
   }
-  default:
-    return NULL;
+  default: return NULL;
   }
 }
 
@@ -152,12 +149,9 @@ values_equal (const InkValue *a, const InkValue *b)
   if (ink_value_get_type (a) != ink_value_get_type (b))
     return FALSE;
   switch (ink_value_get_type (a)) {
-  case INK_VALUE_STRING:
-    return g_strcmp0 (ink_value_get_string (a), ink_value_get_string (b)) == 0;
-  case INK_VALUE_INT64:
-    return ink_value_get_int64 (a) == ink_value_get_int64 (b);
-  case INK_VALUE_DOUBLE:
-    return ink_value_get_double (a) == ink_value_get_double (b);
+  case INK_VALUE_STRING: return g_strcmp0 (ink_value_get_string (a), ink_value_get_string (b)) == 0;
+  case INK_VALUE_INT64: return ink_value_get_int64 (a) == ink_value_get_int64 (b);
+  case INK_VALUE_DOUBLE: return ink_value_get_double (a) == ink_value_get_double (b);
   case INK_VALUE_MULTIARRAY:
     if (ink_value_array_count (a) != ink_value_array_count (b))
       return FALSE;
@@ -171,11 +165,10 @@ values_equal (const InkValue *a, const InkValue *b)
       return FALSE;
     for (size_t i = 0; i < ink_value_dictionary_count (a); i++) {
       double x;
-      gboolean found = ink_value_dictionary_key_type (a) == INK_KEY_STRING
-                         ? ink_value_dictionary_lookup_string (
-                             b, ink_value_dictionary_string_key (a, i), &x)
-                         : ink_value_dictionary_lookup_int64 (
-                             b, ink_value_dictionary_int64_key (a, i), &x);
+      gboolean found =
+        ink_value_dictionary_key_type (a) == INK_KEY_STRING
+          ? ink_value_dictionary_lookup_string (b, ink_value_dictionary_string_key (a, i), &x)
+          : ink_value_dictionary_lookup_int64 (b, ink_value_dictionary_int64_key (a, i), &x);
       if (!found || x != ink_value_dictionary_value (a, i))
         return FALSE;
     }
@@ -185,8 +178,7 @@ values_equal (const InkValue *a, const InkValue *b)
            ink_value_image_height (a) == ink_value_image_height (b) &&
            memcmp (ink_value_image_pixels (a), ink_value_image_pixels (b),
                    ink_value_image_stride (a) * (size_t) ink_value_image_height (a)) == 0;
-  default:
-    return FALSE;
+  default: return FALSE;
   }
 }
 
@@ -242,7 +234,7 @@ assert_same_predictions (const char *file, const InkModel *a, const InkModel *b)
 
   for (int k = 0; k < rounds; k++) {
     InkFeatures *in = random_inputs (a, rand), *oa = NULL, *ob = NULL;
-    InkError err = { 0 };
+    InkError err = {0};
     if (in == NULL)
       break;
     ink_assert_ok (ink_model_predict (a, in, &oa, &err), &err);
@@ -265,7 +257,7 @@ test_round_trip (void)
 {
   for (size_t i = 0; i < N_FIXTURES; i++) {
     g_autofree char *path = NULL;
-    InkError err = { 0 };
+    InkError err = {0};
     InkModel *m, *again;
     uint8_t *data = NULL;
     size_t size = 0;
@@ -309,7 +301,7 @@ test_truncation_and_corruption (void)
       break;
     step = size / 97 + 1;
     for (size_t cut = 0; cut < size; cut += step) {
-      InkError err = { 0 };
+      InkError err = {0};
       g_autofree guint8 *copy = g_memdup2 (data, cut > 0 ? cut : 1);
       InkModel *m = ink_coreml_compile_memory (copy, cut, &err);
       if (m == NULL)
@@ -317,7 +309,7 @@ test_truncation_and_corruption (void)
       ink_model_free (m);
     }
     for (int k = 0; k < 60; k++) {
-      InkError err = { 0 };
+      InkError err = {0};
       g_autofree guint8 *copy = g_memdup2 (data, size);
       InkModel *m;
       for (int flips = 0; flips < 3; flips++)
@@ -334,9 +326,9 @@ test_truncation_and_corruption (void)
 static void
 test_not_a_model (void)
 {
-  static const guint8 garbage[] = { 0x08, 0x04, 0x12, 0xff, 0xff, 0xff, 0x0f };
-  static const guint8 no_type[] = { 0x08, 0x04 };
-  InkError err = { 0 };
+  static const guint8 garbage[] = {0x08, 0x04, 0x12, 0xff, 0xff, 0xff, 0x0f};
+  static const guint8 no_type[] = {0x08, 0x04};
+  InkError err = {0};
 
   g_assert_null (ink_coreml_compile_memory (garbage, sizeof garbage, &err));
   g_assert_cmpint (err.status, ==, INK_ERR_FORMAT);

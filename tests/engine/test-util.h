@@ -9,13 +9,15 @@
 #include "ink.h"
 
 /* Fails the test with the engine's message when st is not INK_OK. */
-#define ink_assert_ok(st, err)                                                         \
-  G_STMT_START {                                                                       \
-    InkStatus st__ = (st);                                                             \
-    if (st__ != INK_OK)                                                                \
-      g_error ("%s:%d: expected INK_OK, got %s: %s", __FILE__, __LINE__,               \
-               ink_status_to_string (st__), (err)->message);                           \
-  } G_STMT_END
+#define ink_assert_ok(st, err)                                                                     \
+  G_STMT_START                                                                                     \
+  {                                                                                                \
+    InkStatus st__ = (st);                                                                         \
+    if (st__ != INK_OK)                                                                            \
+      g_error ("%s:%d: expected INK_OK, got %s: %s", __FILE__, __LINE__,                           \
+               ink_status_to_string (st__), (err)->message);                                       \
+  }                                                                                                \
+  G_STMT_END
 
 /* Path of a file under ../shared/fixtures, or NULL after g_test_skip() with a
  * clear message when the fixtures folder is absent. Caller frees. */
