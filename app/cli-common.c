@@ -88,6 +88,21 @@ cli_finish_output (void)
 
 /* ---- Models ---- */
 
+bool
+cli_is_compiled_model (const char *path)
+{
+  char head[INKMODEL_MAGIC_SIZE];
+  FILE *file = fopen (path, "rb");
+  bool compiled;
+
+  if (file == NULL)
+    return false;
+  compiled = fread (head, 1, sizeof head, file) == sizeof head &&
+             memcmp (head, INKMODEL_MAGIC, sizeof head) == 0;
+  fclose (file);
+  return compiled;
+}
+
 InkModel *
 cli_load_model (const char *path, InkError *err)
 {

@@ -36,9 +36,11 @@ int cli_compile (int argc, char **argv);
 int cli_export (int argc, char **argv);
 int cli_inspect (int argc, char **argv);
 int cli_predict (int argc, char **argv);
+int cli_update (int argc, char **argv);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (InkModel, ink_model_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (InkFeatures, ink_features_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (InkBatch, ink_batch_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (InkValue, ink_value_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (cJSON, cJSON_Delete)
 
@@ -66,10 +68,12 @@ int cli_finish_output (void);
 
 /* ---- Models ---- */
 
-/* Loads MODEL as taken on the command line: a compiled .inkmodel file.
- * Anything else (a Core ML .mlmodel) is refused with a clear message until
- * the compiler lands. Caller owns the model. */
+/* Loads MODEL as taken on the command line: a compiled .inkmodel file, or
+ * anything else as a Core ML .mlmodel compiled in memory. Caller owns the
+ * model. */
 InkModel *cli_load_model (const char *path, InkError *err);
+/* Whether the file starts with the compiled .inkmodel magic. */
+bool cli_is_compiled_model (const char *path);
 
 /* "x (MultiArray (Float32 3)), y (Double)", or "(none)". Caller frees. */
 char *cli_describe_inputs (const InkModelDescription *description);

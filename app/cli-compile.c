@@ -28,6 +28,10 @@ cli_compile (int argc, char **argv)
     status = cli_check_arguments ("compile", remaining, 2, "IN.mlmodel OUT.inkmodel");
   if (status != CLI_EXIT_OK)
     return status;
+  if (cli_is_compiled_model (remaining[0]))
+    return cli_fail ("%s is already a compiled .inkmodel; compile takes a Core ML .mlmodel "
+                     "(other commands take either)",
+                     remaining[0]);
   model = ink_coreml_compile_file (remaining[0], &err);
   if (model == NULL)
     return cli_fail_engine (&err);

@@ -18,6 +18,10 @@ static const CliCommand commands[] = {
   {"inspect", "MODEL [--json]", "Show a model's description", cli_inspect},
   {"predict", "MODEL [--input NAME=VALUE]... [--image [NAME=]FILE]... [--json]",
    "Run a model on one example", cli_predict},
+  {"update",
+   "MODEL -o OUT [--examples DIR | --label L --image FILE...] [--param KEY=VALUE]...\n"
+   "            [--threads N] [--json]",
+   "Personalize an updatable model with labelled examples", cli_update},
 };
 
 static void

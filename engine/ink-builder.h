@@ -280,6 +280,7 @@ InkStatus ink_knn_add_example_string (InkModel *model, const float *vector, cons
                                       InkError *err);
 InkStatus ink_knn_add_example_int64 (InkModel *model, const float *vector, int64_t label,
                                      InkError *err);
+/* For a pipeline, the examples of the k-NN it ends with. */
 size_t ink_knn_n_examples (const InkModel *model);
 
 /* ---- Tree ensembles ---- */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ink-classic-private.h"
+#include "ink-update-private.h"
 
 struct InkKnn {
   size_t dims;
@@ -194,9 +195,74 @@ ink_knn_add_example_int64 (InkModel *m, const float *vector, int64_t label, InkE
 size_t
 ink_knn_n_examples (const InkModel *m)
 {
-  const InkKnn *knn = knn_of (m);
+  /* A pipeline's examples are those of the k-NN it ends with. */
+  const InkKnn *knn = m != NULL ? knn_of (ink_update_trained_model (m)) : NULL;
 
   return knn != NULL ? knn->n : 0;
+}
+
+bool
+ink_knn_set_k (InkModel *m, int64_t k)
+{
+  InkKnn *knn = knn_of (m);
+
+  if (knn == NULL || k < 1 || k > INK_KNN_MAX_K)
+    return false;
+  knn->k = k;
+  return true;
+}
+
+bool
+ink_knn_has_default_label (const InkModel *m)
+{
+  const InkKnn *knn = knn_of (m);
+
+  return knn != NULL && knn->has_default;
+}
+
+InkStatus
+ink_knn_remove_examples (InkModel *m, const bool *remove, InkError *err)
+{
+  InkKnn *knn = knn_of (m);
+  InkLabels kept_labels = {.is_int64 = knn != NULL && knn->sample_labels.is_int64};
+  size_t kept = 0;
+
+  if (knn == NULL || remove == NULL)
+    return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "examples are removed from a k-NN");
+  if (!own_samples (knn))
+    return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+  for (size_t i = 0; i < knn->n; i++) {
+    bool ok;
+    if (remove[i])
+      continue;
+    ok = kept_labels.is_int64
+           ? ink_labels_append_int64 (&kept_labels, knn->sample_labels.ints[i])
+           : ink_labels_append_string (&kept_labels, knn->sample_labels.strings[i]);
+    if (!ok) {
+      ink_labels_clear (&kept_labels);
+      return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+    }
+  }
+  /* The kept rows move up in place; then the class list is rebuilt in
+   * order of first appearance, so a label with no example left is gone. */
+  for (size_t i = 0; i < knn->n; i++) {
+    if (remove[i])
+      continue;
+    if (kept != i)
+      memmove (knn->samples + kept * knn->dims, knn->samples + i * knn->dims,
+               knn->dims * sizeof *knn->samples);
+    kept++;
+  }
+  ink_labels_clear (&knn->sample_labels);
+  knn->sample_labels = kept_labels;
+  ink_labels_clear (&knn->classes);
+  knn->classes.is_int64 = kept_labels.is_int64;
+  knn->n = kept;
+  for (size_t i = 0; i < kept; i++) {
+    if (!index_class (knn, i))
+      return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+  }
+  return INK_OK;
 }
 
 static InkStatus

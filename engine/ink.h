@@ -15,4 +15,6 @@
 #include "ink-image.h"
 #include "ink-model.h"
 #include "ink-status.h"
+#include "ink-strokes.h"
+#include "ink-update.h"
 #include "ink-value.h"

@@ -346,6 +346,141 @@ make_knn_int (void)
   finish_and_save (model, "knn-int.inkmodel");
 }
 
+/* The 8x8 network of make_nn without its reshape, as a pipeline's first
+ * stage: "image" to 20 "features". */
+static InkModel *
+make_embedding_stage (void)
+{
+  static float weights[NN_FEATURES * N_PIXELS];
+  float bias[NN_FEATURES];
+  const char *image_in[1] = {"image"};
+  const char *features_out[1] = {"features"};
+  InkModel *model = check_ptr (ink_nn_new (INK_MODEL_NEURAL_NETWORK), "embedding");
+  InkImageScaler scaler = {.feature_name = "image", .channel_scale = 1.0f / 255.0f};
+  InkLayerSpec dense = {.name = "dense", .kind = INK_LAYER_INNER_PRODUCT};
+  InkError err = {0};
+
+  for (int r = 0; r < NN_FEATURES; r++) {
+    bias[r] = nn_bias (r);
+    for (int k = 0; k < N_PIXELS; k++)
+      weights[r * N_PIXELS + k] = nn_weight (r, k);
+  }
+  ink_model_set_specification_version (model, 4);
+  add_input (model, "image", ink_feature_type_image (INK_PIXEL_GRAY8, IMAGE_SIZE, IMAGE_SIZE), "");
+  add_output (model, "features", vector_type (INK_ARRAY_FLOAT32, NN_FEATURES), "");
+  check (ink_nn_add_image_scaler (model, &scaler, &err), &err, "image scaler");
+  dense.inputs = image_in;
+  dense.n_inputs = 1;
+  dense.outputs = features_out;
+  dense.n_outputs = 1;
+  dense.params.inner_product = (InkInnerProductParams){
+    .in_channels = N_PIXELS,
+    .out_channels = NN_FEATURES,
+    .has_bias = true,
+    .weights = weights,
+    .bias = bias,
+  };
+  check (ink_nn_add_layer (model, &dense, &err), &err, "inner product");
+  return model;
+}
+
+/* knn-image.inkmodel: the embedding, then an empty updatable k-NN (k = 1,
+ * default label "unknown"), like the bundled drawing classifier: trained
+ * on "image" and "label". */
+static void
+make_knn_pipeline (void)
+{
+  InkModel *pipeline = check_ptr (ink_pipeline_new (INK_MODEL_PIPELINE_CLASSIFIER), "pipeline");
+  InkModel *knn = check_ptr (ink_knn_new (NN_FEATURES, INK_KNN_UNIFORM, 1, false), "knn");
+  InkFeatureType image = ink_feature_type_image (INK_PIXEL_GRAY8, IMAGE_SIZE, IMAGE_SIZE);
+  InkError err = {0};
+
+  ink_model_set_specification_version (knn, 4);
+  add_input (knn, "features", vector_type (INK_ARRAY_FLOAT32, NN_FEATURES), "");
+  add_output (knn, "label", ink_feature_type_string (), "");
+  add_output (knn, "labelProbability", ink_feature_type_dictionary (INK_KEY_STRING), "");
+  add_training_input (knn, "features", vector_type (INK_ARRAY_FLOAT32, NN_FEATURES));
+  add_training_input (knn, "label", ink_feature_type_string ());
+  ink_model_set_predicted_feature_name (knn, "label");
+  ink_model_set_predicted_probabilities_name (knn, "labelProbability");
+  ink_model_set_updatable (knn, true);
+  set_k_parameter (knn, 1, true, 1, 5, 0, NULL);
+  ink_knn_set_default_label_string (knn, "unknown");
+
+  ink_model_set_specification_version (pipeline, 4);
+  add_input (pipeline, "image", image, "A drawing");
+  add_output (pipeline, "label", ink_feature_type_string (), "");
+  add_output (pipeline, "labelProbability", ink_feature_type_dictionary (INK_KEY_STRING), "");
+  add_training_input (pipeline, "image", image);
+  add_training_input (pipeline, "label", ink_feature_type_string ());
+  ink_model_set_predicted_feature_name (pipeline, "label");
+  ink_model_set_predicted_probabilities_name (pipeline, "labelProbability");
+  ink_model_set_updatable (pipeline, true);
+  check (ink_pipeline_add_model (pipeline, "embedding", make_embedding_stage (), &err), &err,
+         "embedding stage");
+  check (ink_pipeline_add_model (pipeline, "classifier", knn, &err), &err, "k-NN stage");
+  finish_and_save (pipeline, "knn-image.inkmodel");
+}
+
+static void
+set_parameter (InkModel *model, const char *key, InkParamType type, double value, bool has_range,
+               double min, double max)
+{
+  InkUpdateParameter p = {
+    .key = key,
+    .type = type,
+    .default_value = value,
+    .has_range = has_range,
+    .min = min,
+    .max = max,
+  };
+  InkError err = {0};
+
+  check (ink_model_set_update_parameter (model, &p, &err), &err, key);
+}
+
+/* nn-regressor.inkmodel: y = w . x + b over two Float32 features, w and b
+ * zero and updatable; mean squared error against "y_true", SGD. */
+static void
+make_nn_regressor (void)
+{
+  const float weights[2] = {0, 0};
+  const float bias[1] = {0};
+  const char *x_in[1] = {"x"};
+  const char *y_out[1] = {"y"};
+  InkModel *model = check_ptr (ink_nn_new (INK_MODEL_NEURAL_NETWORK), "regressor");
+  InkLayerSpec dense = {.name = "dense", .kind = INK_LAYER_INNER_PRODUCT, .updatable = true};
+  InkError err = {0};
+
+  ink_model_set_specification_version (model, 4);
+  add_input (model, "x", vector_type (INK_ARRAY_FLOAT32, 2), "Two measurements");
+  add_output (model, "y", vector_type (INK_ARRAY_FLOAT32, 1), "The estimate");
+  add_training_input (model, "x", vector_type (INK_ARRAY_FLOAT32, 2));
+  add_training_input (model, "y_true", vector_type (INK_ARRAY_FLOAT32, 1));
+  dense.inputs = x_in;
+  dense.n_inputs = 1;
+  dense.outputs = y_out;
+  dense.n_outputs = 1;
+  dense.params.inner_product = (InkInnerProductParams){
+    .in_channels = 2,
+    .out_channels = 1,
+    .has_bias = true,
+    .weights = weights,
+    .bias = bias,
+  };
+  check (ink_nn_add_layer (model, &dense, &err), &err, "inner product");
+  check (ink_nn_set_loss (model, "loss", INK_LOSS_MEAN_SQUARED_ERROR, "y", "y_true"), NULL, "loss");
+  check (ink_nn_set_optimizer (model, INK_OPTIMIZER_SGD), NULL, "optimizer");
+  ink_model_set_updatable (model, true);
+  set_parameter (model, INK_PARAM_EPOCHS, INK_PARAM_INT64, 20, true, 1, 10000000);
+  set_parameter (model, INK_PARAM_LEARNING_RATE, INK_PARAM_DOUBLE, 0.05, true, 0, 1);
+  set_parameter (model, INK_PARAM_MINI_BATCH_SIZE, INK_PARAM_INT64, 4, true, 1, 64);
+  set_parameter (model, INK_PARAM_MOMENTUM, INK_PARAM_DOUBLE, 0, true, 0, 1);
+  set_parameter (model, INK_PARAM_SHUFFLE, INK_PARAM_BOOL, 1, false, 0, 0);
+  set_parameter (model, INK_PARAM_SEED, INK_PARAM_INT64, 7, false, 0, 0);
+  finish_and_save (model, "nn-regressor.inkmodel");
+}
+
 static void
 save_png (InkValue *image, const char *name)
 {
@@ -360,7 +495,8 @@ save_png (InkValue *image, const char *name)
 
 /* digit.png: gray 8x8, pixel (x, y) = 32 x + 4 y. big.png: the same
  * picture as 16x16 RGBA, each pixel doubled in both directions, so
- * area-averaging it down to 8x8 gives digit.png back. */
+ * area-averaging it down to 8x8 gives digit.png back. inverse.png:
+ * digit.png's negative, 255 - 32 x - 4 y. */
 static void
 make_images (void)
 {
@@ -384,6 +520,10 @@ make_images (void)
   save_png (
     ink_value_new_image (INK_PIXEL_RGBA8, 2 * IMAGE_SIZE, 2 * IMAGE_SIZE, 2 * IMAGE_SIZE * 4, rgba),
     "big.png");
+  for (int i = 0; i < IMAGE_SIZE * IMAGE_SIZE; i++)
+    gray[i] = (uint8_t) (255 - gray[i]);
+  save_png (ink_value_new_image (INK_PIXEL_GRAY8, IMAGE_SIZE, IMAGE_SIZE, IMAGE_SIZE, gray),
+            "inverse.png");
 }
 
 int
@@ -401,6 +541,8 @@ main (int argc, char **argv)
   make_nn ();
   make_knn_string ();
   make_knn_int ();
+  make_knn_pipeline ();
+  make_nn_regressor ();
   make_images ();
   return 0;
 }

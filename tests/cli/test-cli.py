@@ -13,6 +13,7 @@ import math
 import os
 import random
 import re
+import signal
 import struct
 import subprocess
 import sys
@@ -414,6 +415,8 @@ def _():
     expect_error("compile", garbage, tmp_path("out.inkmodel"))
     check(not os.path.exists(tmp_path("out.inkmodel")), "a failed compile left a file", None)
     expect_error("compile", "/nonexistent/in.mlmodel", tmp_path("out2.inkmodel"))
+    expect_error("compile", model("glm.inkmodel"), tmp_path("out3.inkmodel"),
+                 mentions=("already a compiled .inkmodel",))
     expect_error("export", model("glm.inkmodel"), "/nonexistent-dir/out.mlmodel")
 
 
@@ -671,6 +674,413 @@ def _():
     with open(path, "wb") as f:
         f.write(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     expect_error("predict", model("nn-image.inkmodel"), "--image", path)
+
+
+# ---- update ----
+
+REGRESSOR_W = (2.0, -1.0)
+REGRESSOR_B = 0.5
+
+
+def regressor_rows(n=16):
+    """Points of y = 2 x0 - x1 + 0.5 on a small grid."""
+    rows = []
+    for i in range(n):
+        x0, x1 = (i % 4) / 2.0 - 0.75, (i // 4) / 2.0 - 0.75
+        rows.append(((x0, x1), REGRESSOR_W[0] * x0 + REGRESSOR_W[1] * x1 + REGRESSOR_B))
+    return rows
+
+
+def write_file(name, text):
+    path = tmp_path(name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", newline="") as f:
+        f.write(text)
+    return path
+
+
+def regressor_csv(name="regressor.csv"):
+    lines = ["x,y_true"] + ['"%r,%r",%r' % (x[0], x[1], y) for x, y in regressor_rows()]
+    return write_file(name, "\n".join(lines) + "\n")
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def copy_model(name, to):
+    path = tmp_path(to)
+    with open(path, "wb") as f:
+        f.write(read_bytes(model(name)))
+    return path
+
+
+def json_lines(result):
+    """Every stdout line as JSON; fails on any line that is not."""
+    docs = []
+    for line in result.out.splitlines():
+        try:
+            docs.append(json.loads(line))
+        except ValueError as e:
+            raise AssertionError("not a JSON line: %r (%s)\n%s" % (line, e, result.describe()))
+    check(docs, "no JSON lines", result)
+    for doc in docs:
+        check(isinstance(doc, dict) and isinstance(doc.get("event"), str),
+              "a JSON line without an event: %r" % (doc,), result)
+    return docs
+
+
+def check_events_in_order(docs, n_examples, result):
+    """trainingBegin, then per epoch its mini-batches and epochEnd, then
+    the result; returns the epochEnd lines."""
+    check(docs[0]["event"] == "trainingBegin", "the first line is not trainingBegin", result)
+    check(docs[-1]["event"] == "result", "the last line is not the result", result)
+    epochs = docs[0]["epochs"]
+    batches = docs[0]["miniBatches"]
+    check(isinstance(epochs, int) and epochs >= 1 and isinstance(batches, int) and batches >= 1,
+          "trainingBegin lacks epochs/miniBatches: %r" % docs[0], result)
+    expected = []
+    for e in range(epochs):
+        expected += [("miniBatchEnd", e, b) for b in range(batches)] + [("epochEnd", e, None)]
+    got = [(d["event"], d["epoch"], d["miniBatch"] if d["event"] == "miniBatchEnd" else None)
+           for d in docs[1:-1]]
+    check(got == expected, "events out of order: %r" % got[:12], result)
+    seen = [d["examplesSeen"] for d in docs[1:-1]]
+    check(seen == sorted(seen) and seen[-1] == epochs * n_examples,
+          "examplesSeen: %r" % seen[:12], result)
+    for d in docs[1:-1]:
+        for key in ("epoch", "miniBatch", "loss", "examplesSeen", "epochs", "miniBatches"):
+            check(key in d, "an event lacks %r: %r" % (key, d), result)
+    return [d for d in docs if d["event"] == "epochEnd"]
+
+
+def predicted_label(path, *args):
+    doc = expect_json("predict", path, "--json", *args)
+    return doc["outputs"]["label"]
+
+
+@test("update --help describes its options")
+def _():
+    r = expect_ok("update", "--help")
+    for word in ("--examples", "--label", "--image", "--param", "--threads", "--json", "-o"):
+        check(word in r.out, "update's help lacks %r" % word, r)
+    r = expect_ok("--help")
+    check("update" in r.out, "the usage lacks update", r)
+
+
+@test("update: usage errors exit 2 before any work")
+def _():
+    knn = model("knn-image.inkmodel")
+    out = tmp_path("usage-out.inkmodel")
+    digit = model("digit.png")
+    expect_usage("update")
+    expect_usage("update", "-o", out, "--label", "a", "--image", digit)
+    expect_usage("update", knn, "--label", "a", "--image", digit)
+    expect_usage("update", knn, "-o", out)
+    expect_usage("update", knn, "-o", out, "--label", "a")
+    expect_usage("update", knn, "-o", out, "--image", digit)
+    expect_usage("update", knn, "-o", out, "--examples", TMP.name, "--label", "a", "--image", digit)
+    expect_usage("update", knn, knn, "-o", out, "--label", "a", "--image", digit)
+    expect_usage("update", knn, "-o", out, "--label", "a", "--image", digit, "--bogus")
+    expect_usage("update", knn, "-o", out, "--label", "a", "--image", digit, "--threads", "-2")
+    for param in ("numberOfNeighbors", "numberOfNeighbors=", "=3", "numberOfNeighbors=three",
+                  "epochs=1x"):
+        expect_usage("update", knn, "-o", out, "--label", "a", "--image", digit, "--param", param)
+    r = expect_usage("update", knn, "-o", out, "--label", "a", "--image", digit,
+                     "--param", "frobs=3")
+    check("frobs" in r.err, "the message does not name the unknown parameter", r)
+    # Checked before the model is opened.
+    expect_usage("update", "/nonexistent/model.inkmodel", "-o", out)
+    check(not os.path.exists(out), "a usage error wrote OUT")
+
+
+@test("update --label/--image: a k-NN pipeline learns the images' label")
+def _():
+    base = model("knn-image.inkmodel")
+    before = read_bytes(base)
+    digit, big, inverse = model("digit.png"), model("big.png"), model("inverse.png")
+    check(predicted_label(base, "--image", digit) == "unknown", "the empty k-NN knows a label")
+    star = tmp_path("star.inkmodel")
+    r = expect_ok("update", base, "-o", star, "--label", "star", "--image", digit)
+    check(star in r.out and "epoch 1/1" in r.out, "no progress or result line", r)
+    both = tmp_path("star-moon.inkmodel")
+    expect_ok("update", star, "-o", both, "--label", "moon", "--image", inverse)
+    check(read_bytes(base) == before, "MODEL changed")
+    check(predicted_label(star, "--image", inverse) == "star", "one label: everything is it")
+    for image, label in ((digit, "star"), (big, "star"), (inverse, "moon")):
+        got = predicted_label(both, "--image", image)
+        check(got == label, "%s: %r, expected %r" % (os.path.basename(image), got, label))
+    # The personalized model records its base and its examples.
+    meta = expect_json("inspect", both, "--json")["metadata"]["userDefined"]
+    check(meta.get("inkling.update.examples") == "2", "inkling.update.examples: %r" % meta)
+    check(meta.get("inkling.base.id", "") != "", "no inkling.base.id: %r" % meta)
+    check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", meta.get("inkling.update.time", "")),
+          "inkling.update.time: %r" % meta)
+
+
+@test("update --json: a k-NN update's events, then the result with its provenance")
+def _():
+    out = tmp_path("json-knn.inkmodel")
+    r = expect_ok("update", model("knn-image.inkmodel"), "-o", out, "--json",
+                  "--label", "star", "--image", model("digit.png"), "--image", model("big.png"))
+    docs = json_lines(r)
+    check_events_in_order(docs, 2, r)
+    result = docs[-1]
+    check(result["state"] == "completed" and result["output"] == out and result["examples"] == 2,
+          "result: %r" % result, r)
+    check("error" not in result, "a completed update reports an error", r)
+    prov = result["provenance"]
+    check(isinstance(prov, dict) and prov["examples"] == 2 and prov["baseId"]
+          and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", prov["updatedAt"]),
+          "provenance: %r" % prov, r)
+    check(result["metrics"]["examplesSeen"] == 2, "metrics: %r" % result["metrics"], r)
+
+
+@test("update --examples DIR: one folder per label")
+def _():
+    root = tmp_path("labels")
+    for label, images in (("star", ("digit.png", "big.png")), ("moon", ("inverse.png",))):
+        os.makedirs(os.path.join(root, label))
+        for image in images:
+            with open(os.path.join(root, label, image), "wb") as f:
+                f.write(read_bytes(model(image)))
+    write_file("labels/.hidden-notes", "ignored")
+    out = tmp_path("labels.inkmodel")
+    r = expect_ok("update", model("knn-image.inkmodel"), "-o", out, "--examples", root, "--json")
+    check(json_lines(r)[-1]["examples"] == 3, "not 3 examples", r)
+    for image, label in (("digit.png", "star"), ("big.png", "star"), ("inverse.png", "moon")):
+        got = predicted_label(out, "--image", model(image))
+        check(got == label, "%s: %r, expected %r" % (image, got, label))
+
+
+@test("update --examples DIR: bad files and folders are errors naming them; nothing written")
+def _():
+    base = model("knn-image.inkmodel")
+    out = tmp_path("bad-labels.inkmodel")
+    root = tmp_path("bad-labels")
+    os.makedirs(os.path.join(root, "star"))
+    with open(os.path.join(root, "star", "digit.png"), "wb") as f:
+        f.write(read_bytes(model("digit.png")))
+    write_file("bad-labels/star/notes.txt", "not an image")
+    expect_error("update", base, "-o", out, "--examples", root, mentions=["notes.txt"])
+    os.remove(os.path.join(root, "star", "notes.txt"))
+    os.makedirs(os.path.join(root, "empty"))
+    expect_error("update", base, "-o", out, "--examples", root, mentions=["empty"])
+    os.rmdir(os.path.join(root, "empty"))
+    write_file("bad-labels/loose.png", "")
+    expect_error("update", base, "-o", out, "--examples", root, mentions=["loose.png"])
+    expect_error("update", base, "-o", out, "--examples", tmp_path("no-such-dir"),
+                 mentions=["no-such-dir"])
+    os.makedirs(tmp_path("no-labels"))
+    expect_error("update", base, "-o", out, "--examples", tmp_path("no-labels"))
+    check(not os.path.exists(out), "a failed update wrote OUT")
+
+
+@test("update --examples FILE.csv: a network's loss goes down; JSON lines in order")
+def _():
+    base = model("nn-regressor.inkmodel")
+    before = read_bytes(base)
+    out = tmp_path("regressor.inkmodel")
+    csv = regressor_csv()
+    r = expect_ok("update", base, "-o", out, "--examples", csv, "--json",
+                  "--param", "epochs=40", "--param", "miniBatchSize=4")
+    docs = json_lines(r)
+    ends = check_events_in_order(docs, 16, r)
+    check(len(ends) == 40 and docs[0]["miniBatches"] == 4, "not 40 epochs of 4 mini-batches", r)
+    losses = [d["loss"] for d in ends]
+    check(all(isinstance(v, (int, float)) and v >= 0 for v in losses), "losses: %r" % losses, r)
+    check(losses[-1] < losses[0] / 4, "the loss did not go down: %r" % losses, r)
+    check(sum(b < a for a, b in zip(losses, losses[1:])) >= 30,
+          "the loss did not go down epoch after epoch: %r" % losses, r)
+    result = docs[-1]
+    check(result["state"] == "completed" and result["examples"] == 16, "result: %r" % result, r)
+    check(read_bytes(base) == before, "MODEL changed")
+    y = expect_json("predict", out, "--input", "x=0.25,-0.25", "--json")["outputs"]["y"][0]
+    check_close(y, 2 * 0.25 + 0.25 + 0.5, 0.25, "y for (0.25, -0.25)")
+
+
+@test("update: human progress lines on stdout, one per epoch")
+def _():
+    out = tmp_path("regressor-text.inkmodel")
+    r = expect_ok("update", model("nn-regressor.inkmodel"), "-o", out,
+                  "--examples", regressor_csv(), "--param", "epochs=5")
+    epochs = re.findall(r"^epoch (\d+)/5  loss (\d+\.\d+)$", r.out, re.M)
+    check([int(e) for e, _ in epochs] == [1, 2, 3, 4, 5], "epoch lines: %r" % epochs, r)
+    check(r.out.splitlines()[-1].startswith("updated ") and out in r.out,
+          "no final line naming OUT", r)
+
+
+@test("update --examples FILE.csv: errors name the file and line; nothing written")
+def _():
+    base = model("nn-regressor.inkmodel")
+    out = tmp_path("bad-csv.inkmodel")
+    cases = (
+        ("x,y_true\n\"1,2\",3\n\"0,1\"\n", "3"),
+        ("x,y_true\n\"1,2\",3\n\n\"0,abc\",1\n", "4"),
+        ("x,y_true,z\n\"1,2\",3,4\n", "1"),
+        ("x\n\"1,2\"\n", "1"),
+        ("x,y_true\n\"1,2,3\",3\n", "2"),
+        ("x,y_true\n\"1,2\",3\n\"1,2,3\n", "3"),
+        ("x,y_true\n", None),
+        ("", None),
+    )
+    for i, (text, line) in enumerate(cases):
+        path = write_file("bad-%d.csv" % i, text)
+        where = "bad-%d.csv" % i + (":" + line if line else "")
+        expect_error("update", base, "-o", out, "--examples", path, mentions=[where])
+    # CRLF line ends, a byte-order mark and blank lines are fine.
+    text = "\ufeffx,y_true\r\n\r\n\"0.5,1\",0.5\r\n\"1,0\",2.5\r\n"
+    ok = tmp_path("crlf.inkmodel")
+    expect_ok("update", base, "-o", ok, "--examples", write_file("crlf.csv", text),
+              "--param", "epochs=1")
+    check(not os.path.exists(out), "a failed update wrote OUT")
+
+
+@test("update --examples FILE.csv: image cells are files beside the CSV; labels may be quoted")
+def _():
+    for image in ("digit.png", "inverse.png"):
+        with open(tmp_path(image), "wb") as f:
+            f.write(read_bytes(model(image)))
+    csv = write_file("images.csv", 'label,image\nstar,digit.png\n"moon, ""new""",inverse.png\n')
+    out = tmp_path("csv-images.inkmodel")
+    expect_ok("update", model("knn-image.inkmodel"), "-o", out, "--examples", csv)
+    check(predicted_label(out, "--image", model("big.png")) == "star", "digit is not a star")
+    check(predicted_label(out, "--image", model("inverse.png")) == 'moon, "new"',
+          "inverse is not the quoted label")
+    csv = write_file("missing-image.csv", "image,label\nabsent.png,star\n")
+    expect_error("update", model("knn-image.inkmodel"), "-o", out + ".2", "--examples", csv,
+                 mentions=["missing-image.csv:2", "absent.png"])
+
+
+@test("update --param: values outside the model's ranges are errors naming the parameter")
+def _():
+    knn = model("knn-image.inkmodel")
+    nn = model("nn-regressor.inkmodel")
+    csv = regressor_csv()
+    out = tmp_path("param.inkmodel")
+    digit = model("digit.png")
+    expect_error("update", knn, "-o", out, "--label", "a", "--image", digit,
+                 "--param", "numberOfNeighbors=9", mentions=["numberOfNeighbors", "5"])
+    for param, name in (("learningRate=5", "learningRate"), ("miniBatchSize=0", "miniBatchSize"),
+                        ("epochs=0", "epochs"), ("momentum=-1", "momentum"),
+                        ("epochs=2.5", "epochs"), ("beta1=0.5", "beta1")):
+        expect_error("update", nn, "-o", out, "--examples", csv, "--param", param,
+                     mentions=[name])
+    check(not os.path.exists(out), "a refused update wrote OUT")
+    expect_ok("update", knn, "-o", out, "--label", "a", "--image", digit,
+              "--param", "numberOfNeighbors=3")
+    doc = expect_json("inspect", out, "--json")
+    k = {p["key"]: p for p in doc["updateParameters"]}["numberOfNeighbors"]
+    check(k["default"] == 3, "numberOfNeighbors=3 was not kept: %r" % k)
+    expect_ok("update", nn, "-o", out, "--examples", csv, "--param", "epochs=2",
+              "--param", "shuffle=false", "--param", "learningRate=0.01", "--param", "seed=3",
+              "--threads", "2")
+
+
+@test("update: bad, missing and unsuitable inputs are errors; nothing written")
+def _():
+    knn = model("knn-image.inkmodel")
+    out = tmp_path("bad-input.inkmodel")
+    garbage = tmp_path("garbage-update.png")
+    with open(garbage, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    expect_error("update", knn, "-o", out, "--label", "a", "--image", garbage,
+                 mentions=["garbage-update.png"])
+    expect_error("update", knn, "-o", out, "--label", "a", "--image", model("digit.png"),
+                 "--image", tmp_path("absent.png"), mentions=["absent.png"])
+    expect_error("update", model("glm.inkmodel"), "-o", out, "--label", "a",
+                 "--image", model("digit.png"), mentions=["updatable"])
+    expect_error("update", model("knn-string.inkmodel"), "-o", out, "--label", "a",
+                 "--image", model("digit.png"), mentions=["features"])
+    expect_error("update", tmp_path("absent.inkmodel"), "-o", out, "--label", "a",
+                 "--image", model("digit.png"), mentions=["absent.inkmodel"])
+    expect_error("update", knn, "-o", tmp_path("no-dir/out.inkmodel"), "--label", "a",
+                 "--image", model("digit.png"), mentions=["no-dir"])
+    expect_error("update", model("knn-int.inkmodel"), "-o", out, "--examples",
+                 write_file("int-labels.csv", "features,label\n\"1,2\",ten\n"),
+                 mentions=["int-labels.csv:2", "ten"])
+    check(not os.path.exists(out), "a failed update wrote OUT")
+
+
+def interrupt(signum, out, base):
+    """Starts a long update of base to out, waits for its first epoch,
+    sends signum; returns (exit status, stdout lines, stderr)."""
+    proc = subprocess.Popen([CLI, "update", base, "-o", out, "--json",
+                             "--examples", regressor_csv(), "--param", "epochs=10000000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if '"epochEnd"' in line:
+                break
+        check(proc.poll() is None, "the update ended before the signal: %r" % lines[-3:])
+        proc.send_signal(signum)
+        rest, err = proc.communicate(timeout=60)
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
+    return proc.returncode, lines + rest.splitlines(), err
+
+
+@test("update: SIGINT cancels a long run; OUT absent, MODEL unchanged")
+def _():
+    base = copy_model("nn-regressor.inkmodel", "interrupted.inkmodel")
+    before = read_bytes(base)
+    out = tmp_path("interrupted-out.inkmodel")
+    rc, lines, err = interrupt(signal.SIGINT, out, base)
+    check(rc == 1, "exit %r, expected 1; stderr: %s" % (rc, err))
+    check("cancelled" in err and "unchanged" in err, "stderr: %r" % err)
+    check(not os.path.exists(out), "a cancelled update wrote OUT")
+    check(read_bytes(base) == before, "a cancelled update changed MODEL")
+    result = json.loads(lines[-1])
+    check(result["event"] == "result" and result["state"] == "cancelled"
+          and result["output"] is None, "last line: %r" % result)
+    leftovers = [f for f in os.listdir(TMP.name) if f.startswith("interrupted") and "tmp" in f]
+    check(leftovers == [], "temporary files left: %r" % leftovers)
+
+
+@test("update -o MODEL: replaced only on success; SIGTERM leaves it as it was")
+def _():
+    path = copy_model("knn-image.inkmodel", "in-place.inkmodel")
+    expect_ok("update", path, "-o", path, "--label", "star", "--image", model("digit.png"))
+    check(predicted_label(path, "--image", model("digit.png")) == "star", "not updated in place")
+    leftovers = [f for f in os.listdir(TMP.name) if f.startswith("in-place.inkmodel.")]
+    check(leftovers == [], "temporary files left: %r" % leftovers)
+    before = read_bytes(path)
+    expect_error("update", path, "-o", path, "--label", "moon", "--image", tmp_path("absent.png"))
+    check(read_bytes(path) == before, "a failed in-place update changed MODEL")
+    net = copy_model("nn-regressor.inkmodel", "in-place-net.inkmodel")
+    before = read_bytes(net)
+    rc, lines, err = interrupt(signal.SIGTERM, net, net)
+    check(rc == 1 and "cancelled" in err, "exit %r; stderr: %s" % (rc, err))
+    check(read_bytes(net) == before, "a cancelled in-place update changed MODEL")
+
+
+@test("update: Core ML fixtures (an empty k-NN, a 1x1 network), and OUT.mlmodel")
+def _():
+    root = os.path.join(os.environ.get("INKLING_FIXTURES", "/nonexistent"), "coreml")
+    knn = os.path.join(root, "knn_updatable_empty_linear.mlmodel")
+    linear = os.path.join(root, "nn_updatable_linear1x1_mse.mlmodel")
+    if not (os.path.exists(knn) and os.path.exists(linear)):
+        skip("../shared/fixtures/coreml is absent: no Core ML updatable models")
+    csv = write_file("stations.csv", 'input,output\n"0,0,0",home\n"0,1,0",home\n'
+                                     '"10,10,10",work\n"10,9,10",work\n"20,0,0",gym\n')
+    out = tmp_path("stations.mlmodel")
+    expect_ok("update", knn, "-o", out, "--examples", csv, "--param", "numberOfNeighbors=1")
+    with open(out, "rb") as f:
+        check(f.read(8) != b"INKMODEL", "OUT.mlmodel is not a Core ML file")
+    for q, want in (("1,0,1", "home"), ("9,10,9", "work"), ("19,1,0", "gym")):
+        got = expect_json("predict", out, "--input", "input=" + q, "--json")["outputs"]["output"]
+        check(got == want, "%s: %r, expected %r" % (q, got, want))
+    rows = "\n".join("%r,%r" % (x, 2 * x + 1.5) for x in (-1.0, -0.5, 0.0, 0.5, 1.0))
+    r = expect_ok("update", linear, "-o", tmp_path("linear.inkmodel"), "--json",
+                  "--examples", write_file("linear.csv", "dense_input,output_true\n" + rows + "\n"))
+    ends = check_events_in_order(json_lines(r), 5, r)
+    check(len(ends) == 100 and ends[-1]["loss"] < ends[0]["loss"],
+          "the 1x1 network did not learn: %r" % [e["loss"] for e in ends][:5], r)
 
 
 def main():
