@@ -36,6 +36,9 @@ int cli_compile (int argc, char **argv);
 int cli_export (int argc, char **argv);
 int cli_inspect (int argc, char **argv);
 int cli_predict (int argc, char **argv);
+int cli_publish (int argc, char **argv);
+int cli_remote (int argc, char **argv);
+int cli_serve (int argc, char **argv);
 int cli_update (int argc, char **argv);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (InkModel, ink_model_free)

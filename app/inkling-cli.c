@@ -22,6 +22,16 @@ static const CliCommand commands[] = {
    "MODEL -o OUT [--examples DIR | --label L --image FILE...] [--param KEY=VALUE]...\n"
    "            [--threads N] [--json]",
    "Personalize an updatable model with labelled examples", cli_update},
+  {"remote",
+   "status|check|install [VERSION]|rollback|reset [--server URL] [--store DIR]\n"
+   "            [--key FILE] [--channel C] [--json]",
+   "Over-the-air model updates: check, install, roll back, reset", cli_remote},
+  {"publish",
+   "SITE_DIR MODEL.mlmodel --version V [--channel C] [--key FILE] [--notes T]\n"
+   "            [--rollout P] [--min-app-version V] [--expires DATE]",
+   "Publish a model on a static site (models and a signed manifest)", cli_publish},
+  {"serve", "SITE_DIR [--port N] [--fault SPEC]...",
+   "Serve a site on 127.0.0.1, injecting faults on request", cli_serve},
 };
 
 static void

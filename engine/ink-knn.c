@@ -5,7 +5,12 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "ink-classic-private.h"
 #include "ink-update-private.h"
@@ -326,16 +331,125 @@ squared_distance (const float *a, const float *b, size_t n)
   return (s0 + s1) + (s2 + s3);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The squared distances from x to rows [0, n) of samples (contiguous rows
+ * of dims floats), 16 lanes at a time, into d. */
+__attribute__ ((target ("avx512f"))) static void
+distances_avx512 (const float *x, const float *samples, size_t n, size_t dims, float *d)
+{
+  size_t tail = dims % 16, body = dims - tail;
+  __mmask16 m = (__mmask16) ((1u << tail) - 1u);
+  __m512 xt = _mm512_maskz_loadu_ps (m, x + body);
+
+  for (size_t i = 0; i < n; i++) {
+    const float *s = samples + i * dims;
+    __m512 a0 = _mm512_setzero_ps (), a1 = a0;
+    size_t j = 0;
+    for (; j + 32 <= body; j += 32) {
+      __m512 d0 = _mm512_sub_ps (_mm512_loadu_ps (x + j), _mm512_loadu_ps (s + j));
+      __m512 d1 = _mm512_sub_ps (_mm512_loadu_ps (x + j + 16), _mm512_loadu_ps (s + j + 16));
+      a0 = _mm512_fmadd_ps (d0, d0, a0);
+      a1 = _mm512_fmadd_ps (d1, d1, a1);
+    }
+    for (; j < body; j += 16) {
+      __m512 d0 = _mm512_sub_ps (_mm512_loadu_ps (x + j), _mm512_loadu_ps (s + j));
+      a0 = _mm512_fmadd_ps (d0, d0, a0);
+    }
+    if (tail > 0) {
+      __m512 d0 = _mm512_sub_ps (xt, _mm512_maskz_loadu_ps (m, s + body));
+      a1 = _mm512_fmadd_ps (d0, d0, a1);
+    }
+    d[i] = _mm512_reduce_add_ps (_mm512_add_ps (a0, a1));
+  }
+}
+
+__attribute__ ((target ("avx2,fma"))) static void
+distances_avx2 (const float *x, const float *samples, size_t n, size_t dims, float *d)
+{
+  size_t body = dims - dims % 8;
+
+  for (size_t i = 0; i < n; i++) {
+    const float *s = samples + i * dims;
+    __m256 a0 = _mm256_setzero_ps (), a1 = a0;
+    __m128 h;
+    size_t j = 0;
+    float sum;
+    for (; j + 16 <= body; j += 16) {
+      __m256 d0 = _mm256_sub_ps (_mm256_loadu_ps (x + j), _mm256_loadu_ps (s + j));
+      __m256 d1 = _mm256_sub_ps (_mm256_loadu_ps (x + j + 8), _mm256_loadu_ps (s + j + 8));
+      a0 = _mm256_fmadd_ps (d0, d0, a0);
+      a1 = _mm256_fmadd_ps (d1, d1, a1);
+    }
+    for (; j < body; j += 8) {
+      __m256 d0 = _mm256_sub_ps (_mm256_loadu_ps (x + j), _mm256_loadu_ps (s + j));
+      a0 = _mm256_fmadd_ps (d0, d0, a0);
+    }
+    a0 = _mm256_add_ps (a0, a1);
+    h = _mm_add_ps (_mm256_castps256_ps128 (a0), _mm256_extractf128_ps (a0, 1));
+    h = _mm_add_ps (h, _mm_movehl_ps (h, h));
+    h = _mm_add_ss (h, _mm_shuffle_ps (h, h, 1));
+    sum = _mm_cvtss_f32 (h);
+    for (; j < dims; j++)
+      sum += (x[j] - s[j]) * (x[j] - s[j]);
+    d[i] = sum;
+  }
+}
+#endif
+
+/* Squared distances from x to rows [0, n) of samples: with AVX-512 or
+ * AVX2 when the processor has them (chosen once), else portable code. */
+static void
+distances (const float *x, const float *samples, size_t n, size_t dims, float *d)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  static volatile int level = -1;
+  int l = level;
+
+  if (l < 0) {
+    const char *cap = getenv ("INKLING_SIMD");
+    __builtin_cpu_init ();
+    l = 0;
+    if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
+      l = 1;
+    if (l == 1 && __builtin_cpu_supports ("avx512f"))
+      l = 2;
+    if (cap != NULL && strcmp (cap, "generic") == 0)
+      l = 0;
+    else if (cap != NULL && strcmp (cap, "avx2") == 0 && l > 1)
+      l = 1;
+    level = l;
+  }
+  if (l == 2) {
+    distances_avx512 (x, samples, n, dims, d);
+    return;
+  }
+  if (l == 1) {
+    distances_avx2 (x, samples, n, dims, d);
+    return;
+  }
+#endif
+  for (size_t i = 0; i < n; i++)
+    d[i] = squared_distance (x, samples + i * dims, dims);
+}
+
+/* Distances are computed a block of examples at a time (on the stack). */
+#define KNN_BLOCK 256
+
 /* Finds the k nearest examples, nearest first; an earlier example wins a
  * tie in distance. Returns how many were found (min (k, n)). */
 static size_t
 nearest (const InkKnn *knn, const float *x, size_t k, float *best_d, size_t *best_i)
 {
   size_t found = 0;
+  float block[KNN_BLOCK];
 
   for (size_t i = 0; i < knn->n; i++) {
-    float d = squared_distance (x, knn->samples + i * knn->dims, knn->dims);
+    float d;
     size_t pos;
+    if (i % KNN_BLOCK == 0)
+      distances (x, knn->samples + i * knn->dims, knn->n - i < KNN_BLOCK ? knn->n - i : KNN_BLOCK,
+                 knn->dims, block);
+    d = block[i % KNN_BLOCK];
     if (found == k && d >= best_d[k - 1])
       continue;
     pos = found < k ? found++ : k - 1;

@@ -893,6 +893,9 @@ plan_layers (InkNetwork *nn, size_t *scratch, InkError *err)
                                     l->win.out_h, l->win.out_w);
       if (need == SIZE_MAX)
         return ink_error_set (err, INK_ERR_INVALID_MODEL, "convolution '%s' is too large", l->name);
+      /* The direct kernel's padded planes may need more than im2col. */
+      if (ink_kernel_convolution_scratch (&l->win) > need)
+        need = ink_kernel_convolution_scratch (&l->win);
       *scratch = need > *scratch ? need : *scratch;
     }
     if (l->kind == INK_LAYER_DECONVOLUTION) {

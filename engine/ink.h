@@ -8,12 +8,17 @@
  */
 #pragma once
 
+#include "ink-activity.h"
 #include "ink-builder.h"
 #include "ink-coreml.h"
 #include "ink-description.h"
 #include "ink-features.h"
 #include "ink-image.h"
+#include "ink-manifest.h"
+#include "ink-minisign.h"
+#include "ink-model-store.h"
 #include "ink-model.h"
+#include "ink-remote.h"
 #include "ink-status.h"
 #include "ink-strokes.h"
 #include "ink-update.h"

@@ -1,7 +1,9 @@
 /* inkling-application.c: the Inkling application
  *
- * Owns what outlives a window: the bundled model (loaded once, at startup)
- * and the application actions (about, quit).
+ * Owns what outlives a window: the personalization store, the model
+ * manager (which loads the live models at startup), the application
+ * actions (about, quit, shortcuts) and their accelerators. Messages of the
+ * model manager become toasts in the active window (kept until one shows).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -10,6 +12,8 @@
 #include "inkling-application.h"
 #include "inkling-engine-autoptr.h"
 #include "inkling-error.h"
+#include "inkling-model-manager.h"
+#include "inkling-store.h"
 #include "inkling-window.h"
 
 struct _InklingApplication {
@@ -17,8 +21,10 @@ struct _InklingApplication {
 
   /* Owned References */
   char *bundled_model_path;
-  InkModel *model;
   GError *model_error;
+  InklingStore *store;
+  InklingModelManager *manager;
+  GPtrArray *pending_messages; /* toasts waiting for a window */
 };
 
 G_DEFINE_FINAL_TYPE (InklingApplication, inkling_application, ADW_TYPE_APPLICATION)
@@ -43,7 +49,15 @@ inkling_application_get_model (InklingApplication *self)
 {
   g_return_val_if_fail (INKLING_IS_APPLICATION (self), NULL);
 
-  return self->model;
+  return self->manager != NULL ? inkling_model_manager_get_model (self->manager) : NULL;
+}
+
+InklingModelManager *
+inkling_application_get_manager (InklingApplication *self)
+{
+  g_return_val_if_fail (INKLING_IS_APPLICATION (self), NULL);
+
+  return self->manager;
 }
 
 const GError *
@@ -54,28 +68,63 @@ inkling_application_get_model_error (InklingApplication *self)
   return self->model_error;
 }
 
-/* Loading a compiled model maps its weights and parses a small header, so it
- * is near-instant and done on the main thread; the model store will move
- * loading of other models to a GTask. */
 static void
-inkling_application_load_bundled_model (InklingApplication *self)
+inkling_application_toast (InklingApplication *self, const char *text)
 {
-  g_autoptr (InkModel) model = NULL;
-  InkError err;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  g_assert (INKLING_IS_APPLICATION (self));
+  if (INKLING_IS_WINDOW (window))
+    inkling_window_add_toast (INKLING_WINDOW (window), text);
+  else
+    g_ptr_array_add (self->pending_messages, g_strdup (text));
+}
 
-  ink_error_clear (&err);
-  model = ink_model_load (self->bundled_model_path, &err);
-  if (model == NULL) {
-    inkling_set_engine_error (&self->model_error, &err);
-    g_warning ("Cannot load the bundled model %s: %s", self->bundled_model_path,
-               self->model_error->message);
-    return;
+static void
+on_manager_message (InklingModelManager *manager, const char *text, InklingApplication *self)
+{
+  g_message ("%s", text);
+  inkling_application_toast (self, text);
+}
+
+/* Opens the store (a damaged one is moved aside, so that nothing in it is
+ * overwritten, and a new one started) and starts the model manager. The
+ * models are mapped, which is near-instant; rebuilding a personalized model
+ * runs on the manager's worker. */
+static void
+inkling_application_load (InklingApplication *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  self->store = inkling_store_open (NULL, 0, &error);
+  if (self->store == NULL &&
+      g_error_matches (error, INKLING_STORE_ERROR, INKLING_STORE_ERROR_CORRUPT)) {
+    g_autofree char *path = inkling_store_default_path ();
+    g_autofree char *aside = NULL;
+    g_autofree char *text = NULL;
+
+    g_clear_error (&error);
+    if (inkling_store_move_aside (path, &aside, &error)) {
+      text = g_strdup_printf ("Your stickers database was damaged: it was kept as %s and a new "
+                              "one started.",
+                              aside);
+      inkling_application_toast (self, text);
+      self->store = inkling_store_open (NULL, 0, &error);
+    }
+  }
+  if (self->store == NULL) {
+    g_autofree char *text = g_strdup_printf ("Your stickers cannot be saved: %s", error->message);
+
+    g_warning ("%s", text);
+    inkling_application_toast (self, text);
+    g_clear_error (&error);
   }
 
-  g_debug ("Loaded the bundled model %s", self->bundled_model_path);
-  self->model = g_steal_pointer (&model);
+  self->manager = inkling_model_manager_new (self->store, NULL, self->bundled_model_path, NULL);
+  g_signal_connect_object (self->manager, "message", G_CALLBACK (on_manager_message), self, 0);
+  if (!inkling_model_manager_start (self->manager, &error)) {
+    g_warning ("Cannot load the drawing model %s: %s", self->bundled_model_path, error->message);
+    self->model_error = g_steal_pointer (&error);
+  }
 }
 
 static void
@@ -89,8 +138,10 @@ inkling_application_about (GSimpleAction *action, GVariant *parameter, gpointer 
 
   g_assert (INKLING_IS_APPLICATION (self));
 
-  debug_info = g_strdup_printf ("Bundled model: %s\nModel status: %s\n", self->bundled_model_path,
-                                self->model_error != NULL ? self->model_error->message : "loaded");
+  debug_info =
+    g_strdup_printf ("Bundled model: %s\nModel status: %s\nStore: %s\n", self->bundled_model_path,
+                     self->model_error != NULL ? self->model_error->message : "loaded",
+                     self->store != NULL ? inkling_store_get_path (self->store) : "not open");
 
   parent = gtk_application_get_active_window (GTK_APPLICATION (self));
   about = ADW_ABOUT_WINDOW (adw_about_window_new ());
@@ -127,15 +178,37 @@ static void
 inkling_application_startup (GApplication *app)
 {
   InklingApplication *self = INKLING_APPLICATION (app);
-  static const char *quit_accels[] = {"<Control>q", NULL};
+  static const struct {
+    const char *action;
+    const char *accels[3];
+  } accels[] = {
+    {"app.quit", {"<Control>q", NULL}},
+    {"win.undo", {"<Control>z", NULL}},
+    {"win.redo", {"<Control><Shift>z", "<Control>y", NULL}},
+    {"win.clear", {"<Control>Delete", NULL}},
+    {"win.presenter", {"F11", NULL}},
+    {"win.leave-presenter", {"Escape", NULL}},
+    {"win.new-sticker", {"<Control>n", NULL}},
+    {"win.open-model", {"<Control>o", NULL}},
+    {"win.import-images", {"<Control>i", NULL}},
+    {"win.page::draw", {"<Alt>1", NULL}},
+    {"win.page::stickers", {"<Alt>2", NULL}},
+    {"win.page::images", {"<Alt>3", NULL}},
+    {"win.page::model", {"<Alt>4", NULL}},
+  };
 
   G_APPLICATION_CLASS (inkling_application_parent_class)->startup (app);
 
+  /* Light or dark as the system prefers. */
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
                                    self);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  for (gsize i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action,
+                                           accels[i].accels);
 
-  inkling_application_load_bundled_model (self);
+  inkling_application_load (self);
 }
 
 static void
@@ -146,13 +219,11 @@ inkling_application_activate (GApplication *app)
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window == NULL) {
-    InklingWindow *new_window = inkling_window_new (self);
-
-    if (self->model != NULL)
-      inkling_window_show_model (new_window, self->model);
-    else
-      inkling_window_show_model_error (new_window, self->bundled_model_path, self->model_error);
-    window = GTK_WINDOW (new_window);
+    window = GTK_WINDOW (inkling_window_new (self));
+    for (guint i = 0; i < self->pending_messages->len; i++)
+      inkling_window_add_toast (INKLING_WINDOW (window),
+                                g_ptr_array_index (self->pending_messages, i));
+    g_ptr_array_set_size (self->pending_messages, 0);
   }
 
   gtk_window_present (window);
@@ -163,8 +234,10 @@ inkling_application_finalize (GObject *object)
 {
   InklingApplication *self = INKLING_APPLICATION (object);
 
-  g_clear_pointer (&self->model, ink_model_free);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->store);
   g_clear_error (&self->model_error);
+  g_clear_pointer (&self->pending_messages, g_ptr_array_unref);
   g_clear_pointer (&self->bundled_model_path, g_free);
 
   G_OBJECT_CLASS (inkling_application_parent_class)->finalize (object);
@@ -190,4 +263,5 @@ inkling_application_init (InklingApplication *self)
   if (path == NULL || path[0] == '\0')
     path = INKLING_BUNDLED_MODEL_PATH;
   self->bundled_model_path = g_strdup (path);
+  self->pending_messages = g_ptr_array_new_with_free_func (g_free);
 }

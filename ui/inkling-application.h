@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "ink.h"
+#include "inkling-model-manager.h"
 
 G_BEGIN_DECLS
 
@@ -20,9 +21,12 @@ InklingApplication *inkling_application_new (void);
  * set and not empty (running from the build tree), else the installed one. */
 const char *inkling_application_get_bundled_model_path (InklingApplication *self);
 
-/* The model loaded at startup, borrowed; NULL before startup or when it
- * failed to load, in which case get_model_error says why. */
+/* The live drawing model, borrowed (see InklingModelManager); NULL before
+ * startup or when none could be loaded, in which case get_model_error says
+ * why. */
 const InkModel *inkling_application_get_model (InklingApplication *self);
+/* The model manager, borrowed; NULL before startup. */
+InklingModelManager *inkling_application_get_manager (InklingApplication *self);
 const GError *inkling_application_get_model_error (InklingApplication *self);
 
 G_END_DECLS

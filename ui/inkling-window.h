@@ -15,14 +15,12 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (InklingWindow, inkling_window, INKLING, WINDOW, AdwApplicationWindow)
 
+/* A window on the application's model manager: its pages when a drawing
+ * model runs (the title is then "Inkling — <model name>"), else a page
+ * saying why none could be loaded (the title is "Inkling"). */
 InklingWindow *inkling_window_new (InklingApplication *application);
 
-/* Shows what model is running: its name (also in the window title, as
- * "Inkling — <name>"), version, author, kind, inputs and outputs. The model
- * is borrowed for the duration of the call only. */
-void inkling_window_show_model (InklingWindow *self, const InkModel *model);
-
-/* Shows why the model at path could not be loaded. */
-void inkling_window_show_model_error (InklingWindow *self, const char *path, const GError *error);
+/* Shows text in a toast. */
+void inkling_window_add_toast (InklingWindow *self, const char *text);
 
 G_END_DECLS

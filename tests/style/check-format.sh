@@ -12,6 +12,8 @@ fi
 mapfile -t files < <(git ls-files '*.c' '*.h' 2>/dev/null || find app engine ui tools tests -name '*.[ch]')
 bad=()
 for f in "${files[@]}"; do
+  # A tracked file deleted in the working tree (not committed yet).
+  [[ -e "$f" ]] || continue
   if ! clang-format --dry-run --Werror "$f" >/dev/null 2>&1; then
     bad+=("$f")
   fi

@@ -1,0 +1,318 @@
+# inkling_uitest.py: shared pieces of the ui tests that drive the real app
+#
+# TAP output, a private Xvfb, a private D-Bus session bus, the app's
+# environment, its window, org.gtk.Actions calls over D-Bus, the test state
+# file the app writes when $INKLING_TEST_STATE_FILE is set, screenshots,
+# and strokes drawn with xdotool as real pointer events.
+#
+# SPDX-License-Identifier: MIT
+
+import json
+import os
+import select
+import signal
+import subprocess
+import time
+
+APP_ID = 'io.github.inkling.Inkling'
+APP_PATH = '/io/github/inkling/Inkling'
+SCREEN = '1280x800x24'
+WINDOW_TIMEOUT = 30  # seconds for the window to appear
+QUIT_TIMEOUT = 15  # seconds for the app to exit after quitting
+# Standard deviation (0..1) of the window's gray levels. A window that drew
+# nothing is one flat colour (0); text and header bar give about 0.1.
+MIN_STDDEV = 0.02
+
+
+class Tap:
+    def __init__(self):
+        self.count = 0
+        self.failed = False
+
+    def ok(self, passed, description, diagnostics=None):
+        self.count += 1
+        print(f"{'ok' if passed else 'not ok'} {self.count} - {description}", flush=True)
+        if diagnostics:
+            self.diag(diagnostics)
+        if not passed:
+            self.failed = True
+        return passed
+
+    def skip(self, description, reason):
+        self.count += 1
+        print(f'ok {self.count} - {description} # SKIP {reason}', flush=True)
+
+    @staticmethod
+    def diag(text):
+        for line in str(text).rstrip('\n').splitlines():
+            print(f'# {line}', flush=True)
+
+    def finish(self):
+        print(f'1..{self.count}', flush=True)
+        return 1 if self.failed else 0
+
+
+def run(argv, env, timeout=10):
+    """Runs a helper tool; returns (exit status, stdout), -1 on a timeout."""
+    try:
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return -1, ''
+    return proc.returncode, proc.stdout.strip()
+
+
+def _read_line_from(fd, timeout):
+    data = b''
+    deadline = time.monotonic() + timeout
+    while not data.endswith(b'\n') and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            chunk = os.read(fd, 256)
+            if not chunk:
+                break
+            data += chunk
+    return data.decode().strip()
+
+
+def start_xvfb(log):
+    """Starts Xvfb on a display it picks itself; returns (process, ':N')."""
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(
+        ['Xvfb', '-displayfd', str(write_end), '-screen', '0', SCREEN, '-nolisten', 'tcp'],
+        pass_fds=[write_end], stdout=log, stderr=log, start_new_session=True)
+    os.close(write_end)
+    number = _read_line_from(read_end, 20)
+    os.close(read_end)
+    if not number.isdigit():
+        stop(xvfb)
+        return None, None
+    return xvfb, ':' + number
+
+
+def start_dbus(log):
+    """Starts a private session bus; returns (process, address)."""
+    read_end, write_end = os.pipe()
+    bus = subprocess.Popen(
+        ['dbus-daemon', '--session', '--nofork', f'--print-address={write_end}'],
+        pass_fds=[write_end], stdout=log, stderr=log, start_new_session=True)
+    os.close(write_end)
+    address = _read_line_from(read_end, 20)
+    os.close(read_end)
+    if not address:
+        stop(bus)
+        return None, None
+    return bus, address
+
+
+def stop(proc, timeout=5):
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=timeout)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+
+def private_env(display, home, bus=None):
+    """An environment that touches nothing of the user's and no real session."""
+    env = dict(os.environ)
+    for name in ('HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME',
+                 'XDG_STATE_HOME', 'XDG_RUNTIME_DIR'):
+        path = os.path.join(home, name.lower())
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        env[name] = path
+    env.pop('WAYLAND_DISPLAY', None)
+    env.pop('DBUS_SESSION_BUS_ADDRESS', None)
+    if bus is not None:
+        env['DBUS_SESSION_BUS_ADDRESS'] = bus
+    env.update({
+        'DISPLAY': display,
+        'GDK_BACKEND': 'x11',
+        'GSETTINGS_BACKEND': 'memory',
+        'NO_AT_BRIDGE': '1',
+        # No accessibility bus to start in the private session.
+        'GTK_A11Y': 'none',
+        'G_DEBUG': 'gc-friendly,fatal-criticals',
+        'LANG': 'C.UTF-8',
+        'LC_ALL': 'C.UTF-8',
+    })
+    return env
+
+
+def find_window(app, env, timeout=WINDOW_TIMEOUT):
+    """Waits for the app's visible window; returns its id, or None if the app
+    exited or the timeout passed first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and app.poll() is None:
+        # --sync waits for the window; the short timeout lets the loop notice
+        # an app that died before showing one.
+        status, out = run(['xdotool', 'search', '--sync', '--onlyvisible', '--name', '^Inkling'],
+                          env, timeout=2)
+        if status == 0 and out:
+            return out.split()[0]
+    return None
+
+
+def window_geometry(wid, env):
+    status, out = run(['xdotool', 'getwindowgeometry', '--shell', wid], env)
+    if status != 0:
+        return None
+    values = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
+    try:
+        return tuple(int(values[k]) for k in ('X', 'Y', 'WIDTH', 'HEIGHT'))
+    except (KeyError, ValueError):
+        return None
+
+
+def screenshot_stddev(path, geometry, env):
+    """Gray-level standard deviation of the window's area of the screenshot."""
+    x, y, width, height = geometry
+    status, out = run(['convert', path, '-crop', f'{width}x{height}+{x}+{y}', '+repage',
+                       '-colorspace', 'Gray', '-format', '%[fx:standard_deviation]', 'info:'],
+                      env, timeout=30)
+    try:
+        return float(out) if status == 0 else None
+    except ValueError:
+        return None
+
+
+def take_screenshot(path, wid, env, crop=False):
+    """Saves the screen (or, with crop, the window's area) to path once the
+    window has drawn; returns the window's stddev (None when it could not be
+    measured)."""
+    geometry = window_geometry(wid, env)
+    stddev = None
+    # The first frame may come a little after the window is mapped.
+    for _ in range(10):
+        time.sleep(0.5)
+        if run(['import', '-window', 'root', path], env, timeout=30)[0] != 0:
+            continue
+        if geometry is None:
+            return None
+        stddev = screenshot_stddev(path, geometry, env)
+        if stddev is not None and stddev > MIN_STDDEV:
+            break
+    if crop and geometry is not None and os.path.exists(path):
+        x, y, width, height = geometry
+        run(['convert', path, '-crop', f'{width}x{height}+{x}+{y}', '+repage', path], env,
+            timeout=30)
+    return stddev
+
+
+class App:
+    """One run of the application in a private environment, with its
+    actions over D-Bus and its state file."""
+
+    def __init__(self, argv, env, log_path, state_path):
+        self.env = dict(env)
+        self.env['INKLING_TEST_STATE_FILE'] = state_path
+        self.state_path = state_path
+        self.log_path = log_path
+        if os.path.exists(state_path):
+            os.unlink(state_path)
+        with open(log_path, 'a') as log:
+            self.proc = subprocess.Popen(argv, env=self.env, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        self.wid = None
+
+    def wait_window(self):
+        self.wid = find_window(self.proc, self.env)
+        return self.wid
+
+    def log(self):
+        with open(self.log_path) as log:
+            return log.read()
+
+    def call(self, method, *args, path=None):
+        argv = ['gdbus', 'call', '--session', '--dest', APP_ID, '--object-path',
+                path or APP_PATH, '--method', method] + list(args)
+        return run(argv, self.env, timeout=20)
+
+    def activate(self, action, parameter=None, scope='win'):
+        """Activates win.ACTION (or app.ACTION); parameter is GVariant text."""
+        path = APP_PATH + '/window/1' if scope == 'win' else APP_PATH
+        params = f'[{parameter}]' if parameter is not None else '[]'
+        status, out = self.call('org.gtk.Actions.Activate', action, params, '{}', path=path)
+        return status == 0
+
+    def set_state(self, action, value, scope='win'):
+        path = APP_PATH + '/window/1' if scope == 'win' else APP_PATH
+        status, out = self.call('org.gtk.Actions.SetState', action, value, '{}', path=path)
+        return status == 0
+
+    def state(self):
+        try:
+            with open(self.state_path) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
+    def wait_state(self, predicate, timeout=30):
+        """Polls the state file until predicate(state) is true; returns the
+        last state and whether it matched."""
+        deadline = time.monotonic() + timeout
+        state = None
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            state = self.state()
+            try:
+                if state is not None and predicate(state):
+                    return state, True
+            except (KeyError, IndexError, TypeError):
+                pass
+            time.sleep(0.1)
+        return state, False
+
+    def wait_still(self, get, timeout=10):
+        """Waits until get(state) (e.g. a widget's bounds) is the same in
+        states a few frames apart: an animation (a stack's slide) is over."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            state = self.state()
+            try:
+                value = get(state) if state is not None else None
+            except (KeyError, IndexError, TypeError):
+                value = None
+            if value is not None and value == last:
+                return state, True
+            last = value
+            time.sleep(0.3)
+        return self.state(), False
+
+    def quit(self):
+        self.activate('quit', scope='app')
+        try:
+            return self.proc.wait(timeout=QUIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self):
+        stop(self.proc)
+
+
+def draw_strokes(env, wid, bounds, strokes, margin=0.15):
+    """Draws strokes (lists of (x, y) in any unit, y down) with xdotool,
+    scaled to fit the canvas bounds (a state file "canvas" entry, in window
+    coordinates) less a margin, keeping their aspect ratio."""
+    xs = [x for stroke in strokes for x, _ in stroke]
+    ys = [y for stroke in strokes for _, y in stroke]
+    w = max(max(xs) - min(xs), 1e-6)
+    h = max(max(ys) - min(ys), 1e-6)
+    side = min(bounds['width'], bounds['height']) * (1 - 2 * margin)
+    scale = side / max(w, h)
+    ox = bounds['x'] + (bounds['width'] - w * scale) / 2 - min(xs) * scale
+    oy = bounds['y'] + (bounds['height'] - h * scale) / 2 - min(ys) * scale
+    for stroke in strokes:
+        points = [(round(ox + x * scale), round(oy + y * scale)) for x, y in stroke]
+        argv = ['xdotool', 'mousemove', '--window', wid, str(points[0][0]), str(points[0][1]),
+                'mousedown', '1']
+        for x, y in points[1:]:
+            argv += ['mousemove', '--window', wid, str(x), str(y), 'sleep', '0.005']
+        argv += ['mouseup', '1']
+        run(argv, env, timeout=60)
+        time.sleep(0.05)

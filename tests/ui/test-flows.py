@@ -1,0 +1,357 @@
+#!/usr/bin/env python3
+# test-flows.py: drives the real inkling application under Xvfb; prints TAP
+#
+# One private Xvfb and D-Bus session bus; the app runs twice on the same
+# private XDG folders. Strokes are drawn on the canvases with xdotool (real
+# pointer events); the app's actions are activated over D-Bus
+# (org.gtk.Actions); what the window shows is read from the state file the
+# app writes when $INKLING_TEST_STATE_FILE is set (built from its widgets:
+# the guesses' labels, the sticker rows, the image cells, the progress bar
+# and the loss chart).
+#
+# First run: a heart drawn on the Draw page is guessed "heart"; a new
+# sticker "fish" is made from three drawings and a fourth is guessed
+# "fish"; the demo images are imported, relabelled and trained on while the
+# loss chart fills; presenter mode. Second run: the sticker, its examples,
+# the image labels and the personalized model are all there, and a fish is
+# still guessed "fish". A screenshot of each page is saved under
+# --artifacts.
+#
+# SPDX-License-Identifier: MIT
+
+import argparse
+import json
+import math
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import inkling_uitest as u  # noqa: E402
+
+TOOLS = ['Xvfb', 'xdotool', 'import', 'convert', 'dbus-daemon', 'gdbus']
+
+
+# ---- Drawings (points in any unit, y down) ----
+
+def heart(n=64):
+    """The classic heart curve, in one stroke from its top notch."""
+    points = []
+    for i in range(n + 1):
+        t = 2 * math.pi * i / n
+        points.append((16 * math.sin(t) ** 3,
+                       -(13 * math.cos(t) - 5 * math.cos(2 * t) - 2 * math.cos(3 * t)
+                         - math.cos(4 * t))))
+    return [points]
+
+
+def fish(seed):
+    """An oval body, a triangular tail and an eye, a little different for
+    each seed, as a person's drawings are."""
+    r = random.Random(seed)
+    stretch = r.uniform(0.9, 1.1)
+    body = []
+    for i in range(41):
+        a = 2 * math.pi * i / 40
+        body.append((1.2 * stretch * math.cos(a) + r.uniform(-0.02, 0.02),
+                     0.6 * math.sin(a) + r.uniform(-0.02, 0.02)))
+    x = -1.2 * stretch
+    tail = [(x + 0.05, 0), (x - 0.6 + r.uniform(-0.06, 0.06), -0.55 + r.uniform(-0.06, 0.06)),
+            (x - 0.6 + r.uniform(-0.06, 0.06), 0.55 + r.uniform(-0.06, 0.06)), (x + 0.05, 0)]
+    eye = [(0.7 * stretch, -0.15), (0.75 * stretch, -0.12)]
+    return [body, tail, eye]
+
+
+# ---- Checks ----
+
+def settled_guesses(state):
+    """The Draw page shows the guesses for the finished drawing on it."""
+    d = state['draw']
+    return d['strokes'] > 0 and not d['in-stroke'] and d['pending'] == 0 and \
+        d['guessed-revision'] == d['revision'] and len(d['guesses']) > 0
+
+
+def guess_labels(state):
+    return [(g['label'], g['percent']) for g in state['draw']['guesses']]
+
+
+def draw_and_guess(tap, app, drawing, expected, what):
+    app.activate('page', '<"draw">')
+    app.activate('clear')
+    state, ok = app.wait_state(lambda s: s['page'] == 'draw' and s['draw']['strokes'] == 0
+                               and s['draw']['canvas']['width'] > 0)
+    if not tap.ok(ok, f'{what}: the Draw page shows an empty canvas'):
+        return state
+    state, ok = app.wait_still(lambda s: s['draw']['canvas'])
+    u.draw_strokes(app.env, app.wid, state['draw']['canvas'], drawing)
+    state, ok = app.wait_state(
+        lambda s: settled_guesses(s) and s['draw']['strokes'] == len(drawing))
+    strokes = state['draw']['strokes'] if state else None
+    tap.ok(ok and strokes == len(drawing),
+           f'{what}: {len(drawing)} strokes drawn and guessed',
+           f'strokes {strokes}; guesses {guess_labels(state) if state else None}')
+    top = state['draw']['guesses'][0]['label'] if ok else None
+    tap.ok(top == expected, f'{what}: the top guess is "{expected}"',
+           f'guesses {guess_labels(state) if state else None}')
+    return state
+
+
+def screenshot(tap, app, args, name):
+    path = os.path.join(args.artifacts, name + '.png')
+    stddev = u.take_screenshot(path, app.wid, app.env, crop=True)
+    tap.ok(os.path.exists(path) and stddev is not None and stddev > u.MIN_STDDEV,
+           f'screenshot {name}.png saved and not blank', f'{path}: stddev {stddev}')
+
+
+def start_app(tap, args, env, run_name):
+    app = u.App([args.app], env, os.path.join(args.artifacts, f'flows-{run_name}.log'),
+                os.path.join(args.artifacts, f'flows-{run_name}-state.json'))
+    wid = app.wait_window()
+    if not tap.ok(wid is not None, f'{run_name}: the window appears'):
+        tap.diag(app.log())
+        return None
+    state, ok = app.wait_state(lambda s: s['view'] == 'main' and
+                               s['draw']['canvas']['width'] > 0 and not s['busy'])
+    if not tap.ok(ok, f'{run_name}: the pages show and the model is ready',
+                  json.dumps(state)[:2000] if state else 'no state file'):
+        return None
+    return app
+
+
+def quit_app(tap, app, run_name):
+    status = app.quit()
+    tap.ok(status == 0, f'{run_name}: app.quit exits with status 0', f'exit status {status}')
+    if status != 0:
+        tap.diag(app.log())
+
+
+# ---- First run ----
+
+def new_sticker(tap, app, args):
+    app.activate('new-sticker')
+    state, ok = app.wait_state(lambda s: s['page'] == 'stickers' and
+                               s['stickers']['view'] == 'new' and
+                               s['stickers']['editor']['step'] == 'name')
+    tap.ok(ok, 'new sticker: the flow starts at its name step')
+    app.activate('sticker-emoji', '<"🐟">')
+    # The name entry has the focus: type the name as a user would.
+    u.run(['xdotool', 'windowfocus', '--sync', app.wid], app.env, timeout=5)
+    u.run(['xdotool', 'type', '--delay', '30', 'fish'], app.env, timeout=20)
+    u.run(['xdotool', 'key', 'Return'], app.env, timeout=5)
+    state, ok = app.wait_state(lambda s: s['stickers']['editor']['step'] == 'draw' and
+                               s['stickers']['editor']['canvas']['width'] > 0)
+    editor = state['stickers']['editor'] if state else {}
+    tap.ok(ok and editor.get('label') == 'fish' and editor.get('emoji') == '🐟',
+           'new sticker: named "fish" with 🐟, on to the drawings', json.dumps(editor))
+    if not ok:
+        return False
+
+    for i in range(3):
+        drawing = fish(100 + i)
+        # The steps slide in: draw once the canvas is still.
+        state, ok = app.wait_still(lambda s: s['stickers']['editor']['canvas'])
+        u.draw_strokes(app.env, app.wid, state['stickers']['editor']['canvas'], drawing,
+                       margin=0.12)
+        state, ok = app.wait_state(
+            lambda s, n=len(drawing): s['stickers']['editor']['strokes'] == n)
+        tap.ok(ok, f'new sticker: drawing {i + 1} is on the small canvas')
+        if i == 2:
+            # The third drawing, on the canvas under the first two.
+            screenshot(tap, app, args, 'sticker-being-taught')
+        app.activate('sticker-add-drawing')
+        state, ok = app.wait_state(lambda s, n=i + 1: s['stickers']['editor']['drawings'] == n)
+        tap.ok(ok, f'new sticker: drawing {i + 1} taken')
+
+    state, ok = app.wait_state(lambda s: s['stickers']['editor']['step'] == 'personalize' and
+                               not s['stickers']['editor']['personalizing'] and
+                               'Ready' in s['stickers']['editor']['title'], timeout=60)
+    editor = state['stickers']['editor'] if state else {}
+    tap.ok(ok and editor.get('progress') == 1.0, 'new sticker: personalized, progress full',
+           json.dumps(editor))
+    screenshot(tap, app, args, 'sticker-ready')
+    app.activate('sticker-close')
+    state, ok = app.wait_state(
+        lambda s: s['stickers']['view'] == 'list' and
+        any(r['label'] == 'fish' and r['thumbnails'] == 3 for r in s['stickers']['stickers']))
+    tap.ok(ok, 'stickers page: "fish" is listed with 3 example thumbnails',
+           json.dumps(state['stickers']['stickers'] if state else None))
+    screenshot(tap, app, args, 'stickers')
+    return True
+
+
+def images(tap, app, args):
+    with open(os.path.join(args.demo_images, 'demo.json')) as f:
+        demo = json.load(f)['images']
+    app.activate('import-demo-images')
+    state, ok = app.wait_state(
+        lambda s: s['page'] == 'images' and s['images']['importing'] == 0 and
+        len(s['images']['images']) == len(demo) and
+        all(i['predicted'] != 'Not classified' for i in s['images']['images']), timeout=60)
+    tap.ok(ok, f'images: the {len(demo)} demo images are imported and each has a prediction',
+           json.dumps(state['images']['images'][:3] if state else None))
+    if not ok:
+        return False
+    screenshot(tap, app, args, 'images-imported')
+
+    # Relabel every image with its true class.
+    truth = {d['file']: d['label'] for d in demo}
+    for cell in state['images']['images']:
+        app.activate('relabel-image', f'<(int64 {cell["id"]}, "{truth[cell["name"]]}")>')
+    state, ok = app.wait_state(
+        lambda s: all(i['label'] == truth[i['name']] for i in s['images']['images']))
+    tap.ok(ok, 'images: every image shows the label it was given')
+
+    # Train, watching the progress bar and the loss chart fill in.
+    app.activate('train-images')
+    seen_points = set()
+    seen_running = False
+    deadline = time.monotonic() + 120
+    state = None
+    while time.monotonic() < deadline and app.proc.poll() is None:
+        state = app.state() or state
+        if state is not None:
+            if state['images']['training']:
+                seen_running = True
+                seen_points.add(state['images']['loss-points'])
+            elif seen_running or 'after' in state['images']['accuracy']:
+                break
+        time.sleep(0.05)
+    imgs = state['images'] if state else {}
+    tap.ok('before' in imgs.get('accuracy', '') and 'after' in imgs.get('accuracy', ''),
+           'images: training ends with the accuracy before and after', imgs.get('accuracy'))
+    tap.ok(imgs.get('loss-points', 0) > 1 and imgs.get('progress') == 1.0,
+           'images: the loss chart has points, the progress bar is full',
+           f"loss points {imgs.get('loss-points')}, progress {imgs.get('progress')}; "
+           f'loss points seen while training: {sorted(seen_points)}')
+    tap.ok(len(seen_points) >= 2 or not seen_running,
+           'images: the loss chart grew while training ran',
+           f'loss points seen while training: {sorted(seen_points)}')
+    screenshot(tap, app, args, 'images-trained')
+    return True
+
+
+def first_run(tap, args, env):
+    app = start_app(tap, args, env, 'first-run')
+    if app is None:
+        return False
+    try:
+        state = draw_and_guess(tap, app, heart(), 'heart', 'starter doodle')
+        screenshot(tap, app, args, 'draw')
+
+        # Undo and redo the last stroke through the accelerators' actions.
+        app.activate('undo')
+        s, ok = app.wait_state(lambda s: s['draw']['strokes'] == 0)
+        tap.ok(ok, 'draw: undo removes the stroke')
+        app.activate('redo')
+        s, ok = app.wait_state(lambda s: s['draw']['strokes'] == 1 and settled_guesses(s))
+        tap.ok(ok and s['draw']['guesses'][0]['label'] == 'heart',
+               'draw: redo puts it back, and it is guessed again')
+
+        if new_sticker(tap, app, args):
+            draw_and_guess(tap, app, fish(200), 'fish', 'new sticker, fourth drawing')
+
+        images(tap, app, args)
+
+        app.activate('page', '<"model">')
+        state, ok = app.wait_state(lambda s: s['page'] == 'model' and
+                                   s['model']['examples'] == '3' and s['model']['history'] >= 2)
+        tap.ok(ok, 'model page: 3 examples and the update history',
+               json.dumps(state['model'] if state else None))
+        screenshot(tap, app, args, 'model')
+
+        # F11 (the accelerator of win.presenter) enters presenter mode.
+        u.run(['xdotool', 'windowfocus', '--sync', app.wid], app.env, timeout=5)
+        u.run(['xdotool', 'key', 'F11'], app.env, timeout=5)
+        # Going fullscreen is up to the window manager, and Xvfb has none:
+        # the window asks for it, which the test cannot see happen.
+        state, ok = app.wait_state(lambda s: s['presenter'] and s['page'] == 'draw' and
+                                   s['draw']['stroke-width'] > 8)
+        tap.ok(ok, 'presenter mode: the Draw page with thick strokes',
+               json.dumps({k: state[k] for k in ('presenter', 'fullscreen', 'page')})
+               if state else None)
+        if ok:
+            app.activate('clear')
+            state, _ = app.wait_still(lambda s: s['draw']['canvas'])
+            u.draw_strokes(app.env, app.wid, state['draw']['canvas'], heart())
+            app.wait_state(settled_guesses)
+            screenshot(tap, app, args, 'presenter')
+        u.run(['xdotool', 'key', 'Escape'], app.env, timeout=5)
+        state, ok = app.wait_state(lambda s: not s['presenter'])
+        tap.ok(ok, 'presenter mode: Escape leaves it')
+        quit_app(tap, app, 'first run')
+    finally:
+        app.stop()
+    return True
+
+
+def second_run(tap, args, env):
+    app = start_app(tap, args, env, 'second-run')
+    if app is None:
+        return
+    try:
+        state = app.state()
+        rows = state['stickers']['stickers']
+        tap.ok(any(r['label'] == 'fish' and r['emoji'] == '🐟' and r['thumbnails'] == 3
+                   for r in rows),
+               'after a restart: the "fish" sticker and its 3 examples are kept', json.dumps(rows))
+        cells = state['images']['images']
+        with open(os.path.join(args.demo_images, 'demo.json')) as f:
+            truth = {d['file']: d['label'] for d in json.load(f)['images']}
+        tap.ok(len(cells) == len(truth) and all(c['label'] == truth[c['name']] for c in cells),
+               'after a restart: the images and their labels are kept')
+        tap.ok(state['model']['examples'] == '3' and 'Personalized' in state['model']['source'],
+               'after a restart: the personalized model runs', json.dumps(state['model']))
+        draw_and_guess(tap, app, fish(300), 'fish', 'after a restart')
+        quit_app(tap, app, 'second run')
+    finally:
+        app.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--app', required=True, help='the inkling executable')
+    parser.add_argument('--model', required=True, help='the bundled drawing model')
+    parser.add_argument('--image-model', required=True, help='the bundled image model')
+    parser.add_argument('--demo-images', required=True, help='the demo images folder')
+    parser.add_argument('--schema-dir', help='a compiled GSettings schema folder')
+    parser.add_argument('--artifacts', required=True, help='folder for screenshots and logs')
+    args = parser.parse_args()
+
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if missing:
+        print(f"1..0 # SKIP missing {', '.join(missing)}")
+        return 0
+
+    os.makedirs(args.artifacts, exist_ok=True)
+    tap = u.Tap()
+    with tempfile.TemporaryDirectory(prefix='inkling-flows-') as home, \
+            open(os.path.join(args.artifacts, 'flows-xvfb.log'), 'w') as log:
+        xvfb, display = u.start_xvfb(log)
+        bus, address = u.start_dbus(log) if xvfb else (None, None)
+        if not tap.ok(xvfb is not None and bus is not None, f'Xvfb ({display}) and D-Bus started'):
+            u.stop(xvfb)
+            return tap.finish()
+        try:
+            # The same private folders for both runs: what the first saved,
+            # the second must find.
+            env = u.private_env(display, home, address)
+            env['INKLING_BUNDLED_MODEL'] = os.path.abspath(args.model)
+            env['INKLING_IMAGE_MODEL'] = os.path.abspath(args.image_model)
+            env['INKLING_DEMO_IMAGES'] = os.path.abspath(args.demo_images)
+            if args.schema_dir and os.path.exists(
+                    os.path.join(args.schema_dir, 'gschemas.compiled')):
+                env['GSETTINGS_SCHEMA_DIR'] = os.path.abspath(args.schema_dir)
+            if first_run(tap, args, env):
+                second_run(tap, args, env)
+        finally:
+            u.stop(bus)
+            u.stop(xvfb)
+    return tap.finish()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,382 @@
+/* inkling-draw-page.c: the Draw page
+ *
+ * A canvas and the model's top three guesses, asked for after every stroke
+ * and, throttled by the canvas, while a long stroke is drawn. Predictions
+ * run on the model manager's threads; an answer is shown only when it is
+ * the one for the latest request (older ones are dropped). Teach adds the
+ * drawing to a sticker, which updates the model at once.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "inkling-draw-page.h"
+
+#include "inkling-state.h"
+
+#define N_GUESSES 3
+
+typedef struct {
+  GtkWidget *box;
+  GtkLabel *emoji;
+  GtkLabel *name;
+  GtkLabel *percent;
+  GtkLevelBar *bar;
+} GuessRow;
+
+struct _InklingDrawPage {
+  AdwBin parent_instance;
+
+  /* Template Widgets */
+  InklingCanvas *canvas;
+  GtkBox *guess_rows;
+  GtkLabel *hint_label;
+  GtkMenuButton *teach_button;
+
+  /* Borrowed References */
+  InklingModelManager *manager;
+
+  /* Owned References */
+  GMenu *teach_menu;
+
+  GuessRow rows[N_GUESSES];
+  guint generation;       /* of the latest prediction request */
+  guint pending;          /* requests not answered yet */
+  guint guessed_revision; /* of the canvas, that the shown guesses are for */
+};
+
+G_DEFINE_FINAL_TYPE (InklingDrawPage, inkling_draw_page, ADW_TYPE_BIN)
+
+typedef struct {
+  InklingDrawPage *self; /* a reference */
+  guint generation;
+  guint revision;
+} Request;
+
+static void
+request_free (Request *request)
+{
+  g_object_unref (request->self);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
+
+static void
+inkling_draw_page_show_guesses (InklingDrawPage *self, GPtrArray *guesses)
+{
+  guint n = guesses != NULL ? guesses->len : 0;
+
+  for (guint i = 0; i < N_GUESSES; i++) {
+    GuessRow *row = &self->rows[i];
+    const InklingGuess *guess = i < n ? g_ptr_array_index (guesses, i) : NULL;
+    g_autofree char *percent = NULL;
+    g_autofree char *accessible = NULL;
+
+    gtk_widget_set_visible (row->box, guess != NULL);
+    if (guess == NULL)
+      continue;
+    percent = g_strdup_printf ("%.0f%%", guess->probability * 100);
+    accessible =
+      g_strdup_printf ("Guess %u: %s, %.0f percent", i + 1, guess->label, guess->probability * 100);
+    gtk_label_set_text (row->emoji, guess->emoji != NULL ? guess->emoji : "");
+    gtk_label_set_text (row->name, guess->label);
+    gtk_label_set_text (row->percent, percent);
+    gtk_level_bar_set_value (row->bar, CLAMP (guess->probability, 0.0, 1.0));
+    gtk_accessible_update_property (GTK_ACCESSIBLE (row->box), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    accessible, -1);
+  }
+  gtk_widget_set_visible (GTK_WIDGET (self->hint_label), n == 0);
+}
+
+static void
+on_predicted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (Request) request = user_data;
+  InklingDrawPage *self = request->self;
+  g_autoptr (GPtrArray) guesses = NULL;
+  g_autoptr (GError) error = NULL;
+
+  self->pending--;
+  guesses = inkling_model_manager_predict_finish (INKLING_MODEL_MANAGER (source), result, &error);
+  /* The page was disposed meanwhile. */
+  if (self->manager == NULL)
+    return;
+  if (guesses == NULL) {
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      g_warning ("Cannot guess the drawing: %s", error->message);
+    return;
+  }
+  /* An answer to an older request, overtaken by a newer one. */
+  if (request->generation != self->generation)
+    return;
+  self->guessed_revision = request->revision;
+  inkling_draw_page_show_guesses (self, guesses);
+}
+
+static void
+inkling_draw_page_predict (InklingDrawPage *self)
+{
+  Request *request;
+
+  if (self->manager == NULL || inkling_model_manager_get_model (self->manager) == NULL)
+    return;
+
+  request = g_new0 (Request, 1);
+  request->self = g_object_ref (self);
+  request->generation = ++self->generation;
+  request->revision = inkling_canvas_get_revision (self->canvas);
+
+  if (inkling_canvas_get_is_empty (self->canvas)) {
+    /* Nothing to guess: no need to ask. */
+    self->guessed_revision = request->revision;
+    inkling_draw_page_show_guesses (self, NULL);
+    request_free (request);
+    return;
+  }
+  self->pending++;
+  inkling_model_manager_predict_async (self->manager, inkling_canvas_get_drawing (self->canvas),
+                                       N_GUESSES, NULL, on_predicted, request);
+}
+
+static void
+on_strokes_changed (InklingCanvas *canvas, gboolean finished, InklingDrawPage *self)
+{
+  inkling_draw_page_predict (self);
+}
+
+/* The Teach menu: the labels the user can teach to, then a new sticker. */
+static void
+inkling_draw_page_update_teach_menu (InklingDrawPage *self)
+{
+  g_auto (GStrv) labels = NULL;
+  g_autoptr (GMenu) stickers = g_menu_new ();
+  g_autoptr (GMenu) other = g_menu_new ();
+
+  g_menu_remove_all (self->teach_menu);
+  if (self->manager == NULL)
+    return;
+
+  labels = inkling_model_manager_dup_labels (self->manager);
+  for (guint i = 0; labels != NULL && labels[i] != NULL; i++) {
+    g_autofree char *emoji = inkling_model_manager_dup_emoji (self->manager, labels[i]);
+    g_autofree char *text =
+      emoji != NULL ? g_strdup_printf ("%s  %s", emoji, labels[i]) : g_strdup (labels[i]);
+    g_autoptr (GMenuItem) item = g_menu_item_new (text, NULL);
+
+    g_menu_item_set_action_and_target_value (item, "win.teach", g_variant_new_string (labels[i]));
+    g_menu_append_item (stickers, item);
+  }
+  g_menu_append (other, "New Sticker…", "win.new-sticker");
+  g_menu_append_section (self->teach_menu, NULL, G_MENU_MODEL (stickers));
+  g_menu_append_section (self->teach_menu, NULL, G_MENU_MODEL (other));
+}
+
+static void
+on_model_changed (InklingModelManager *manager, InklingDrawPage *self)
+{
+  inkling_draw_page_update_teach_menu (self);
+  inkling_draw_page_predict (self);
+}
+
+static void
+on_stickers_changed (GListModel *list, guint position, guint removed, guint added,
+                     InklingDrawPage *self)
+{
+  inkling_draw_page_update_teach_menu (self);
+}
+
+void
+inkling_draw_page_set_manager (InklingDrawPage *self, InklingModelManager *manager)
+{
+  InklingStore *store;
+
+  g_return_if_fail (INKLING_IS_DRAW_PAGE (self));
+  g_return_if_fail (INKLING_IS_MODEL_MANAGER (manager));
+  g_return_if_fail (self->manager == NULL);
+
+  self->manager = manager;
+  g_signal_connect_object (manager, "model-changed", G_CALLBACK (on_model_changed), self, 0);
+  store = inkling_model_manager_get_store (manager);
+  if (store != NULL)
+    g_signal_connect_object (inkling_store_get_stickers (store), "items-changed",
+                             G_CALLBACK (on_stickers_changed), self, 0);
+  inkling_draw_page_update_teach_menu (self);
+}
+
+InklingCanvas *
+inkling_draw_page_get_canvas (InklingDrawPage *self)
+{
+  g_return_val_if_fail (INKLING_IS_DRAW_PAGE (self), NULL);
+
+  return self->canvas;
+}
+
+void
+inkling_draw_page_set_presenting (InklingDrawPage *self, gboolean presenting, double stroke_width)
+{
+  g_return_if_fail (INKLING_IS_DRAW_PAGE (self));
+
+  if (presenting)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "presenter");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "presenter");
+  inkling_canvas_set_stroke_width (self->canvas, stroke_width);
+}
+
+static void
+on_taught (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (InklingDrawPage) self = user_data;
+  g_autoptr (InklingSticker) sticker = NULL;
+  g_autoptr (GError) error = NULL;
+
+  sticker = inkling_model_manager_teach_finish (INKLING_MODEL_MANAGER (source), result, &error);
+  if (sticker == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+    g_autofree char *text = g_strdup_printf ("Cannot teach the sticker: %s", error->message);
+
+    if (overlay != NULL)
+      adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
+    g_warning ("%s", text);
+  }
+}
+
+gboolean
+inkling_draw_page_teach (InklingDrawPage *self, const char *label, const char *emoji,
+                         GError **error)
+{
+  const InkDrawing *drawing;
+
+  g_return_val_if_fail (INKLING_IS_DRAW_PAGE (self), FALSE);
+  g_return_val_if_fail (label != NULL, FALSE);
+
+  if (self->manager == NULL || inkling_canvas_get_is_empty (self->canvas)) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         "Draw something to teach first");
+    return FALSE;
+  }
+  drawing = inkling_canvas_get_drawing (self->canvas);
+  /* The manager copies the drawing and stores it before returning. */
+  inkling_model_manager_teach_async (self->manager, label, emoji, &drawing, 1, NULL, on_taught,
+                                     g_object_ref (self));
+  inkling_canvas_clear (self->canvas);
+  return TRUE;
+}
+
+GVariant *
+inkling_draw_page_describe (InklingDrawPage *self)
+{
+  GVariantDict dict;
+  GVariantBuilder guesses;
+
+  g_return_val_if_fail (INKLING_IS_DRAW_PAGE (self), NULL);
+
+  /* The guesses as the labels show them. */
+  g_variant_builder_init (&guesses, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < N_GUESSES; i++) {
+    GuessRow *row = &self->rows[i];
+    GVariantDict guess;
+
+    if (!gtk_widget_get_visible (row->box))
+      continue;
+    g_variant_dict_init (&guess, NULL);
+    g_variant_dict_insert (&guess, "label", "s", gtk_label_get_text (row->name));
+    g_variant_dict_insert (&guess, "emoji", "s", gtk_label_get_text (row->emoji));
+    g_variant_dict_insert (&guess, "percent", "s", gtk_label_get_text (row->percent));
+    g_variant_dict_insert (&guess, "confidence", "d", gtk_level_bar_get_value (row->bar));
+    g_variant_builder_add_value (&guesses, g_variant_dict_end (&guess));
+  }
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert_value (&dict, "guesses", g_variant_builder_end (&guesses));
+  g_variant_dict_insert (&dict, "strokes", "u", inkling_canvas_get_stroke_count (self->canvas));
+  g_variant_dict_insert (&dict, "in-stroke", "b", inkling_canvas_get_in_stroke (self->canvas));
+  g_variant_dict_insert (&dict, "revision", "u", inkling_canvas_get_revision (self->canvas));
+  g_variant_dict_insert (&dict, "guessed-revision", "u", self->guessed_revision);
+  g_variant_dict_insert (&dict, "pending", "u", self->pending);
+  g_variant_dict_insert (&dict, "stroke-width", "d",
+                         inkling_canvas_get_stroke_width (self->canvas));
+  g_variant_dict_insert_value (&dict, "canvas",
+                               inkling_state_describe_bounds (GTK_WIDGET (self->canvas)));
+  return g_variant_dict_end (&dict);
+}
+
+static void
+inkling_draw_page_build_rows (InklingDrawPage *self)
+{
+  for (guint i = 0; i < N_GUESSES; i++) {
+    GuessRow *row = &self->rows[i];
+    GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+
+    row->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+    gtk_widget_add_css_class (row->box, "guess");
+    gtk_accessible_update_property (GTK_ACCESSIBLE (row->box), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    "Guess", -1);
+    row->emoji = GTK_LABEL (gtk_label_new (NULL));
+    gtk_widget_add_css_class (GTK_WIDGET (row->emoji), "guess-emoji");
+    row->name = GTK_LABEL (gtk_label_new (NULL));
+    gtk_widget_add_css_class (GTK_WIDGET (row->name), "guess-label");
+    gtk_label_set_xalign (row->name, 0);
+    gtk_label_set_ellipsize (row->name, PANGO_ELLIPSIZE_END);
+    gtk_widget_set_hexpand (GTK_WIDGET (row->name), TRUE);
+    row->percent = GTK_LABEL (gtk_label_new (NULL));
+    gtk_widget_add_css_class (GTK_WIDGET (row->percent), "guess-percent");
+    gtk_widget_add_css_class (GTK_WIDGET (row->percent), "numeric");
+    row->bar = GTK_LEVEL_BAR (gtk_level_bar_new_for_interval (0, 1));
+    gtk_level_bar_set_mode (row->bar, GTK_LEVEL_BAR_MODE_CONTINUOUS);
+    /* No low/high colours: a confidence is not a battery. */
+    gtk_level_bar_remove_offset_value (row->bar, GTK_LEVEL_BAR_OFFSET_LOW);
+    gtk_level_bar_remove_offset_value (row->bar, GTK_LEVEL_BAR_OFFSET_HIGH);
+    gtk_level_bar_remove_offset_value (row->bar, GTK_LEVEL_BAR_OFFSET_FULL);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (row->bar), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    "Confidence", -1);
+
+    gtk_box_append (GTK_BOX (line), GTK_WIDGET (row->emoji));
+    gtk_box_append (GTK_BOX (line), GTK_WIDGET (row->name));
+    gtk_box_append (GTK_BOX (line), GTK_WIDGET (row->percent));
+    gtk_box_append (GTK_BOX (row->box), line);
+    gtk_box_append (GTK_BOX (row->box), GTK_WIDGET (row->bar));
+    gtk_widget_set_visible (row->box, FALSE);
+    gtk_box_append (self->guess_rows, row->box);
+  }
+}
+
+static void
+inkling_draw_page_dispose (GObject *object)
+{
+  InklingDrawPage *self = INKLING_DRAW_PAGE (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), INKLING_TYPE_DRAW_PAGE);
+  g_clear_object (&self->teach_menu);
+  self->manager = NULL;
+
+  G_OBJECT_CLASS (inkling_draw_page_parent_class)->dispose (object);
+}
+
+static void
+inkling_draw_page_class_init (InklingDrawPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = inkling_draw_page_dispose;
+
+  g_type_ensure (INKLING_TYPE_CANVAS);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/inkling/Inkling/inkling-draw-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, InklingDrawPage, canvas);
+  gtk_widget_class_bind_template_child (widget_class, InklingDrawPage, guess_rows);
+  gtk_widget_class_bind_template_child (widget_class, InklingDrawPage, hint_label);
+  gtk_widget_class_bind_template_child (widget_class, InklingDrawPage, teach_button);
+}
+
+static void
+inkling_draw_page_init (InklingDrawPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  inkling_draw_page_build_rows (self);
+  self->teach_menu = g_menu_new ();
+  gtk_menu_button_set_menu_model (self->teach_button, G_MENU_MODEL (self->teach_menu));
+  g_signal_connect_object (self->canvas, "strokes-changed", G_CALLBACK (on_strokes_changed), self,
+                           0);
+}
