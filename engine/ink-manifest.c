@@ -15,6 +15,11 @@
 
 #include "ink-util-private.h"
 
+/* 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the dates with a
+ * four-digit year. */
+#define INK_MANIFEST_DATE_MIN (-62167219200LL)
+#define INK_MANIFEST_DATE_MAX (253402300799LL)
+
 struct InkManifest {
   InkManifestForm form;
   int schema;
@@ -126,6 +131,10 @@ ink_manifest_parse_date (const char *s, int64_t *out, InkError *err)
   if (tm.tm_mday != day) /* 2026-02-30 normalized to March */
     goto bad;
   *out = (int64_t) t - sign * (off_h * 3600 + off_m * 60);
+  /* An offset can carry the time out of the years written with four
+   * digits; such a date could not be written back. */
+  if (*out < INK_MANIFEST_DATE_MIN || *out > INK_MANIFEST_DATE_MAX)
+    goto bad;
   return INK_OK;
 bad:
   return ink_error_set (err, INK_ERR_FORMAT, "\"%s\" is not an ISO 8601 date", s);
@@ -139,8 +148,13 @@ ink_manifest_format_date (int64_t t, char *buf, size_t size)
 
   if (size == 0)
     return;
-  if (gmtime_r (&tt, &tm) == NULL || strftime (buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+  /* Not strftime's %Y: glibc does not pad years below 1000 to four digits,
+   * and the parser only reads four. */
+  if (gmtime_r (&tt, &tm) == NULL)
     buf[0] = '\0';
+  else
+    snprintf (buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /* ---- Checking and copying a model ---- */
