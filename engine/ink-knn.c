@@ -5,6 +5,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -402,8 +403,9 @@ static void
 distances (const float *x, const float *samples, size_t n, size_t dims, float *d)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-  static volatile int level = -1;
-  int l = level;
+  /* Atomic: predictions on several threads may ask at once on first use. */
+  static _Atomic int level = -1;
+  int l = atomic_load_explicit (&level, memory_order_relaxed);
 
   if (l < 0) {
     const char *cap = getenv ("INKLING_SIMD");
@@ -417,7 +419,7 @@ distances (const float *x, const float *samples, size_t n, size_t dims, float *d
       l = 0;
     else if (cap != NULL && strcmp (cap, "avx2") == 0 && l > 1)
       l = 1;
-    level = l;
+    atomic_store_explicit (&level, l, memory_order_relaxed);
   }
   if (l == 2) {
     distances_avx512 (x, samples, n, dims, d);

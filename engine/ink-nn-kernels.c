@@ -7,6 +7,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,9 @@ static SimdLevel
 simd_level (void)
 {
 #ifdef INK_KERNELS_X86
-  static volatile int level = -1;
-  int l = level;
+  /* Atomic: compute threads may ask at the same time on first use. */
+  static _Atomic int level = -1;
+  int l = atomic_load_explicit (&level, memory_order_relaxed);
 
   if (l < 0) {
     const char *cap = getenv ("INKLING_SIMD");
@@ -50,7 +52,7 @@ simd_level (void)
       l = SIMD_NONE;
     else if (cap != NULL && strcmp (cap, "avx2") == 0 && l > SIMD_AVX2)
       l = SIMD_AVX2;
-    level = l;
+    atomic_store_explicit (&level, l, memory_order_relaxed);
   }
   return (SimdLevel) l;
 #else

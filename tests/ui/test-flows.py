@@ -25,6 +25,7 @@ import math
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -311,13 +312,28 @@ def second_run(tap, args, env):
         app.stop()
 
 
+def compile_schema(schema, home):
+    """Compiles the app's schema into a private folder, with a vendor
+    override for more training epochs: with the defaults, the demo images
+    train in a few frames on an idle machine, too fast to watch the loss
+    chart grow."""
+    folder = os.path.join(home, 'schemas')
+    os.makedirs(folder, exist_ok=True)
+    shutil.copy(schema, folder)
+    schema_id = os.path.basename(schema)[:-len('.gschema.xml')]
+    with open(os.path.join(folder, '90-test.gschema.override'), 'w') as f:
+        f.write(f'[{schema_id}]\ntrain-epochs=60\n')
+    subprocess.run(['glib-compile-schemas', '--strict', folder], check=True)
+    return folder
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--app', required=True, help='the inkling executable')
     parser.add_argument('--model', required=True, help='the bundled drawing model')
     parser.add_argument('--image-model', required=True, help='the bundled image model')
     parser.add_argument('--demo-images', required=True, help='the demo images folder')
-    parser.add_argument('--schema-dir', help='a compiled GSettings schema folder')
+    parser.add_argument('--schema', help="the app's GSettings schema (XML)")
     parser.add_argument('--artifacts', required=True, help='folder for screenshots and logs')
     args = parser.parse_args()
 
@@ -342,9 +358,8 @@ def main():
             env['INKLING_BUNDLED_MODEL'] = os.path.abspath(args.model)
             env['INKLING_IMAGE_MODEL'] = os.path.abspath(args.image_model)
             env['INKLING_DEMO_IMAGES'] = os.path.abspath(args.demo_images)
-            if args.schema_dir and os.path.exists(
-                    os.path.join(args.schema_dir, 'gschemas.compiled')):
-                env['GSETTINGS_SCHEMA_DIR'] = os.path.abspath(args.schema_dir)
+            if args.schema:
+                env['GSETTINGS_SCHEMA_DIR'] = compile_schema(args.schema, home)
             if first_run(tap, args, env):
                 second_run(tap, args, env)
         finally:
