@@ -523,25 +523,14 @@ ink_model_store_refresh (InkModelStore *store, InkError *err)
   return INK_OK;
 }
 
-/* Writes the pointer file from active and previous (either may be unset). */
-static InkStatus
-write_pointer (const InkModelStore *store, const Entry *active, const Entry *previous,
-               InkError *err)
+InkStatus
+ink_store_write_json (const InkModelStore *store, const char *name, cJSON *root, InkError *err)
 {
-  cJSON *root = cJSON_CreateObject ();
-  char *text, *path;
+  char *text = root != NULL ? cJSON_Print (root) : NULL;
+  char *path = ink_store_file (store, name);
   InkStatus st;
 
-  if (root == NULL)
-    return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
-  cJSON_AddNumberToObject (root, "format", POINTER_FORMAT);
-  if (active->set)
-    cJSON_AddItemToObject (root, "active", entry_to_json (active));
-  if (previous->set)
-    cJSON_AddItemToObject (root, "previous", entry_to_json (previous));
-  text = cJSON_Print (root);
   cJSON_Delete (root);
-  path = ink_store_file (store, POINTER_FILE);
   if (text == NULL || path == NULL) {
     cJSON_free (text);
     free (path);
@@ -551,6 +540,23 @@ write_pointer (const InkModelStore *store, const Entry *active, const Entry *pre
   cJSON_free (text);
   free (path);
   return st;
+}
+
+/* Writes the pointer file from active and previous (either may be unset). */
+static InkStatus
+write_pointer (const InkModelStore *store, const Entry *active, const Entry *previous,
+               InkError *err)
+{
+  cJSON *root = cJSON_CreateObject ();
+
+  if (root == NULL)
+    return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+  cJSON_AddNumberToObject (root, "format", POINTER_FORMAT);
+  if (active->set)
+    cJSON_AddItemToObject (root, "active", entry_to_json (active));
+  if (previous->set)
+    cJSON_AddItemToObject (root, "previous", entry_to_json (previous));
+  return ink_store_write_json (store, POINTER_FILE, root, err);
 }
 
 /* ---- Opening ---- */
@@ -1082,19 +1088,21 @@ out:
   return st;
 }
 
-InkStatus
-ink_model_store_save_personalized (InkModelStore *store, const InkModel *personal, InkError *err)
+/* Replaces the active entry's personalized model (NULL: removes it). */
+static InkStatus
+replace_personal (InkModelStore *store, const InkModel *personal, InkError *err)
 {
   Entry active = {0}, previous = {0};
   int fd = -1;
-  InkStatus st;
+  InkStatus st = ink_store_lock (store, &fd, err);
 
-  if (store == NULL || personal == NULL)
-    return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "no store or model");
-  st = ink_store_lock (store, &fd, err);
   if (st != INK_OK)
     return st;
   ink_model_store_refresh (store, NULL);
+  if (personal == NULL && !store->active.set) {
+    ink_store_unlock (fd);
+    return INK_OK; /* the bundled model with no personalization */
+  }
   if (!current_active (store, &active) ||
       (store->previous.set && !entry_copy (store, &previous, &store->previous)))
     st = ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
@@ -1109,33 +1117,19 @@ ink_model_store_save_personalized (InkModelStore *store, const InkModel *persona
 }
 
 InkStatus
+ink_model_store_save_personalized (InkModelStore *store, const InkModel *personal, InkError *err)
+{
+  if (store == NULL || personal == NULL)
+    return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "no store or model");
+  return replace_personal (store, personal, err);
+}
+
+InkStatus
 ink_model_store_clear_personalized (InkModelStore *store, InkError *err)
 {
-  Entry active = {0}, previous = {0};
-  int fd = -1;
-  InkStatus st;
-
   if (store == NULL)
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "no store");
-  st = ink_store_lock (store, &fd, err);
-  if (st != INK_OK)
-    return st;
-  ink_model_store_refresh (store, NULL);
-  if (!store->active.set) {
-    ink_store_unlock (fd);
-    return INK_OK; /* the bundled model with no personalization */
-  }
-  if (!current_active (store, &active) ||
-      (store->previous.set && !entry_copy (store, &previous, &store->previous)))
-    st = ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
-  if (st == INK_OK)
-    st = set_personal (store, &active, NULL, err);
-  if (st == INK_OK)
-    st = commit (store, &active, &previous, err);
-  entry_clear (&active);
-  entry_clear (&previous);
-  ink_store_unlock (fd);
-  return st;
+  return replace_personal (store, NULL, err);
 }
 
 /* Makes target (a copy) active with personal; the current active becomes

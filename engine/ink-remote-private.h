@@ -30,6 +30,11 @@ void ink_store_unlock (int fd);
 char *ink_read_file (const char *path, size_t max, size_t *size, InkError *err);
 /* Writes a whole file atomically. */
 InkStatus ink_write_file (const char *path, const void *data, size_t size, InkError *err);
+/* Writes root (consumed, may be NULL after a failed allocation) as DIR/name,
+ * atomically. */
+struct cJSON;
+InkStatus ink_store_write_json (const InkModelStore *store, const char *name, struct cJSON *root,
+                                InkError *err);
 /* Loads a model file: a Core ML .mlmodel is compiled, else a .inkmodel is
  * loaded. */
 InkModel *ink_store_load_model_file (const char *path, InkError *err);

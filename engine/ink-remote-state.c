@@ -93,8 +93,6 @@ InkStatus
 ink_remote_state_save (const InkModelStore *store, const InkRemoteState *s, InkError *err)
 {
   cJSON *root = cJSON_CreateObject ();
-  char *text, *path;
-  InkStatus st;
 
   if (root == NULL)
     return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
@@ -111,16 +109,5 @@ ink_remote_state_save (const InkModelStore *store, const InkRemoteState *s, InkE
   cJSON_AddNumberToObject (root, "retry_after_until", (double) s->retry_after_until);
   add_opt (root, "skipped_id", s->skipped_id);
   add_opt (root, "skipped_version", s->skipped_version);
-  text = cJSON_Print (root);
-  cJSON_Delete (root);
-  path = ink_store_file (store, STATE_FILE);
-  if (text == NULL || path == NULL) {
-    cJSON_free (text);
-    free (path);
-    return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
-  }
-  st = ink_write_file (path, text, strlen (text), err);
-  cJSON_free (text);
-  free (path);
-  return st;
+  return ink_store_write_json (store, STATE_FILE, root, err);
 }

@@ -71,27 +71,6 @@ parse_long (const char *s, const char *name, long min, long max)
   return v;
 }
 
-static uint64_t
-splitmix64 (uint64_t *state)
-{
-  uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-  return z ^ (z >> 31);
-}
-
-static size_t
-draw_below (uint64_t *state, size_t n)
-{
-  uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;
-
-  do
-    x = splitmix64 (state);
-  while (x >= limit);
-  return (size_t) (x % n);
-}
-
 /* The label a k-NN gives an embedding. The caller frees it. */
 static char *
 knn_label (const InkModel *knn, const float *vector)
@@ -279,7 +258,7 @@ evaluate_few_shot (const Options *o, const InkModel *ours, const InkModel *apple
     for (size_t i = 0; i < n_pool; i++)
       picked[i] = i;
     for (size_t i = 0; i < o->ways; i++) {
-      size_t j = i + draw_below (&state, n_pool - i), tmp = picked[i];
+      size_t j = i + drawing_draw_below (&state, n_pool - i), tmp = picked[i];
       picked[i] = picked[j];
       picked[j] = tmp;
     }

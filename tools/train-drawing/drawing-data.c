@@ -240,14 +240,25 @@ hidden_size (const DrawingNetShape *s)
   return s->c3 * FINAL_SIDE * FINAL_SIDE;
 }
 
-static uint64_t
-splitmix64 (uint64_t *state)
+uint64_t
+drawing_random (uint64_t *state)
 {
   uint64_t z = (*state += 0x9e3779b97f4a7c15u);
 
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
   return z ^ (z >> 31);
+}
+
+size_t
+drawing_draw_below (uint64_t *state, size_t n)
+{
+  uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;
+
+  do
+    x = drawing_random (state);
+  while (x >= limit);
+  return (size_t) (x % n);
 }
 
 /* Kaiming (He) uniform for a ReLU network: U(-b, b), b = sqrt(6 / fan_in). */
@@ -260,7 +271,7 @@ kaiming (size_t n, size_t fan_in, uint64_t *state)
   if (w == NULL)
     return NULL;
   for (size_t i = 0; i < n; i++) {
-    double u = (double) (splitmix64 (state) >> 11) / 9007199254740992.0;
+    double u = (double) (drawing_random (state) >> 11) / 9007199254740992.0;
     w[i] = (float) ((2.0 * u - 1.0) * bound);
   }
   return w;

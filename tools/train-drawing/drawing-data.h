@@ -76,6 +76,11 @@ typedef enum {
   DRAWING_SEEDS_TEST = 5,     /* the data suite's fixed drawings */
 } DrawingSeedPurpose;
 
+/* The tools' random numbers (splitmix64): the next value of a stream, and
+ * an unbiased draw in 0..n-1 (n > 0). */
+uint64_t drawing_random (uint64_t *state);
+size_t drawing_draw_below (uint64_t *state, size_t n);
+
 /* A sample seed: purpose in the top 8 bits, a in the next 24, b in the low
  * 32. */
 uint64_t drawing_seed (DrawingSeedPurpose purpose, uint32_t a, uint32_t b);

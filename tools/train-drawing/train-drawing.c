@@ -78,28 +78,6 @@ cpu_seconds (void)
          (double) ru.ru_stime.tv_sec + (double) ru.ru_stime.tv_usec * 1e-6;
 }
 
-static uint64_t
-splitmix64 (uint64_t *state)
-{
-  uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-  return z ^ (z >> 31);
-}
-
-/* An unbiased draw in 0..n-1. */
-static size_t
-draw_below (uint64_t *state, size_t n)
-{
-  uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;
-
-  do
-    x = splitmix64 (state);
-  while (x >= limit);
-  return (size_t) (x % n);
-}
-
 static void
 generate (const char *const *classes, size_t n_classes, size_t per_class,
           DrawingSeedPurpose purpose, uint32_t stream, int threads, uint8_t *pixels,
@@ -413,7 +391,7 @@ main (int argc, char **argv)
     for (size_t i = 0; i < n; i++)
       order[i] = i;
     for (size_t i = n - 1; i > 0; i--) {
-      size_t j = draw_below (&order_state, i + 1), tmp = order[i];
+      size_t j = drawing_draw_below (&order_state, i + 1), tmp = order[i];
       order[i] = order[j];
       order[j] = tmp;
     }
