@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef INKLING_APP_ID
+#define INKLING_APP_ID "io.github.inkling.Inkling"
+#endif
 #ifndef INKLING_BUNDLED_MODEL_PATH
 #define INKLING_BUNDLED_MODEL_PATH "/usr/share/inkling/models/drawing-classifier.inkmodel"
 #endif
@@ -581,7 +584,7 @@ open_remote (Remote *r, const char *url, GArray *rewrites)
       return status;
   }
   if (r->store_dir == NULL) {
-    default_dir = ink_model_store_default_dir ("inkling");
+    default_dir = ink_model_store_default_dir (INKLING_APP_ID);
     if (default_dir == NULL)
       return cli_fail ("no store folder: set XDG_DATA_HOME or HOME, or give --store DIR");
   }
@@ -772,7 +775,8 @@ cli_remote (int argc, char **argv)
      "(default: $INKLING_SERVER)",
      "URL"},
     {"store", 0, 0, G_OPTION_ARG_FILENAME, &r.store_dir,
-     "The model store folder (default: the app's, $XDG_DATA_HOME/inkling/models)", "DIR"},
+     "The model store folder (default: the app's, $XDG_DATA_HOME/" INKLING_APP_ID "/models)",
+     "DIR"},
     {"bundled", 0, 0, G_OPTION_ARG_FILENAME, &r.bundled,
      "The bundled model (default: $INKLING_BUNDLED_MODEL, else the installed one)", "MODEL"},
     {"key", 0, 0, G_OPTION_ARG_FILENAME, &r.key,

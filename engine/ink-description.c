@@ -470,6 +470,7 @@ ink_model_set_metadata (InkModel *m, const InkMetadata *md)
 
   if (m == NULL || md == NULL)
     return INK_ERR_INVALID_ARGUMENT;
+  ink_model_changed (m);
   if (md->short_description != NULL)
     ok = ok && set_string (&m->desc.short_description, md->short_description);
   if (md->version != NULL)
@@ -486,6 +487,7 @@ ink_model_set_user_metadata (InkModel *m, const char *key, const char *value)
 {
   if (m == NULL || key == NULL || value == NULL)
     return INK_ERR_INVALID_ARGUMENT;
+  ink_model_changed (m);
   return ink_description_set_user_metadata (&m->desc, key, value) ? INK_OK : INK_ERR_NO_MEMORY;
 }
 
@@ -503,6 +505,7 @@ ink_model_set_update_parameter (InkModel *m, const InkUpdateParameter *p, InkErr
 {
   if (m == NULL)
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "no model");
+  ink_model_changed (m);
   return ink_description_set_update_parameter (&m->desc, p, err);
 }
 

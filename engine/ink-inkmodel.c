@@ -42,6 +42,7 @@
  * in place from the mapping.
  */
 #include "ink-model-private.h"
+#include "ink-crc32.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -66,26 +67,6 @@
 #define INKMODEL_ALIGN 64u
 /* JSON numbers are doubles: integers above 2^53 are not exact. */
 #define JSON_MAX_INT 9007199254740992.0
-
-/* ---- CRC-32 (IEEE), slicing-by-8 ---- */
-
-static uint32_t crc_table[8][256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void
-crc_init (void)
-{
-  for (uint32_t i = 0; i < 256; i++) {
-    uint32_t c = i;
-
-    for (int k = 0; k < 8; k++)
-      c = (c & 1) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
-    crc_table[0][i] = c;
-  }
-  for (uint32_t i = 0; i < 256; i++)
-    for (int t = 1; t < 8; t++)
-      crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
-}
 
 static inline uint32_t
 get_le32 (const uint8_t *p)
@@ -118,23 +99,7 @@ put_le64 (uint8_t *p, uint64_t v)
 static uint32_t
 crc32_ieee (const void *data, size_t n)
 {
-  const uint8_t *p = data;
-  uint32_t crc = 0xFFFFFFFFu;
-
-  pthread_once (&crc_once, crc_init);
-  while (n >= 8) {
-    uint32_t a = crc ^ get_le32 (p);
-    uint32_t b = get_le32 (p + 4);
-
-    crc = crc_table[7][a & 0xff] ^ crc_table[6][(a >> 8) & 0xff] ^ crc_table[5][(a >> 16) & 0xff] ^
-          crc_table[4][a >> 24] ^ crc_table[3][b & 0xff] ^ crc_table[2][(b >> 8) & 0xff] ^
-          crc_table[1][(b >> 16) & 0xff] ^ crc_table[0][b >> 24];
-    p += 8;
-    n -= 8;
-  }
-  while (n-- > 0)
-    crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
-  return ~crc;
+  return ink_crc32 (0, data, n);
 }
 
 /* Strict UTF-8 (no overlong forms, surrogates or NUL bytes); returns the
@@ -180,15 +145,39 @@ utf8_check (const uint8_t *s, size_t n)
 
 /* ---- Weights ---- */
 
+/* The writer does not copy the weights: it records where each array goes
+ * in the weights section and the caller's pointer to it, and the file is
+ * written (and checksummed) from the model's own arrays. So the arrays must
+ * stay unchanged until the writer is done, which holds for the model being
+ * saved (only ink_inkmodel_write makes a writer). Zeros, and big-endian
+ * hosts' byte-swapped copies, are owned by the writer. */
+typedef struct {
+  size_t offset, bytes; /* in the weights section */
+  const uint8_t *data;
+  bool owned;
+} WeightSegment;
+
 struct InkWeightWriter {
-  uint8_t *data;
-  size_t size, cap;
+  WeightSegment *segs;
+  size_t n, cap;
+  size_t size; /* of the weights section so far */
 };
 
 struct InkWeightReader {
   const uint8_t *base;
   size_t size;
 };
+
+static void
+weight_writer_clear (InkWeightWriter *w)
+{
+  for (size_t i = 0; i < w->n; i++) {
+    if (w->segs[i].owned)
+      free ((void *) (uintptr_t) w->segs[i].data);
+  }
+  free (w->segs);
+  memset (w, 0, sizeof *w);
+}
 
 static cJSON *
 weight_reference (size_t offset, size_t count, bool with_offset)
@@ -211,6 +200,7 @@ cJSON *
 ink_weight_writer_add (InkWeightWriter *w, const float *data, size_t count)
 {
   size_t offset, bytes, end;
+  WeightSegment seg = {0};
 
   if (w == NULL)
     return weight_reference (0, count, false);
@@ -218,36 +208,44 @@ ink_weight_writer_add (InkWeightWriter *w, const float *data, size_t count)
   if (offset < w->size || !ink_size_mul (count, sizeof (float), &bytes) ||
       __builtin_add_overflow (offset, bytes, &end) || (double) end > JSON_MAX_INT)
     return NULL;
-  if (end > w->cap) {
-    size_t cap = w->cap > 0 ? w->cap : 4096;
-    uint8_t *p;
-
-    while (cap < end)
-      cap = cap > SIZE_MAX / 2 ? end : cap * 2;
-    p = realloc (w->data, cap);
-    if (p == NULL)
+  if (!INK_GROW (w->segs, w->n, w->cap))
+    return NULL;
+  seg.offset = offset;
+  seg.bytes = bytes;
+  if (bytes > 0 && data == NULL) {
+    seg.data = calloc (1, bytes);
+    seg.owned = true;
+    if (seg.data == NULL)
       return NULL;
-    w->data = p;
-    w->cap = cap;
-  }
-  memset (w->data + w->size, 0, offset - w->size);
-  if (data == NULL) {
-    memset (w->data + offset, 0, bytes);
-  } else {
+  } else if (bytes > 0) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    uint8_t *le = malloc (bytes);
+
+    if (le == NULL)
+      return NULL;
     for (size_t i = 0; i < count; i++) {
       uint32_t u;
 
       memcpy (&u, &data[i], 4);
-      put_le32 (w->data + offset + 4 * i, u);
+      put_le32 (le + 4 * i, u);
     }
+    seg.data = le;
+    seg.owned = true;
 #else
-    if (bytes > 0)
-      memcpy (w->data + offset, data, bytes);
+    seg.data = (const uint8_t *) data;
 #endif
   }
-  w->size = end;
-  return weight_reference (offset, count, true);
+  {
+    cJSON *ref = weight_reference (offset, count, true);
+    if (ref == NULL) {
+      if (seg.owned)
+        free ((void *) (uintptr_t) seg.data);
+      return NULL;
+    }
+    w->segs[w->n++] = seg;
+    w->size = end;
+    return ref;
+  }
 }
 
 /* A JSON number that is an exact integer in [0, 2^53]. */
@@ -565,20 +563,44 @@ ink_inkmodel_write (const InkModel *model, const char *path, InkError *err)
   put_le32 (header + 36, crc32_ieee (text, json_size));
   put_le64 (header + 40, weights_offset);
   put_le64 (header + 48, w.size);
-  put_le32 (header + 56, crc32_ieee (w.data, w.size));
-  put_le32 (header + 60, crc32_ieee (header, INKMODEL_HEADER_SIZE - 4));
 
+  /* The file is written from the pieces where they are: header, JSON,
+   * padding, then each weight array after the zeros that align it. The
+   * weights' checksum is taken over the same pieces. */
   {
-    const void *chunks[] = {header, text, zeros, w.data};
-    size_t sizes[] = {sizeof header, json_size, weights_offset - json_end, w.size};
+    size_t n = 0, pos = 0, max = 3 + 2 * w.n;
+    const void **chunks = malloc (max * sizeof *chunks);
+    size_t *sizes = malloc (max * sizeof *sizes);
+    uint32_t crc = 0;
 
-    st = ink_atomic_write (path, chunks, sizes, 4, err);
+    if (chunks == NULL || sizes == NULL) {
+      free (chunks);
+      free (sizes);
+      st = ink_error_set (err, INK_ERR_NO_MEMORY, "cannot save %s: out of memory", path);
+      goto out;
+    }
+    chunks[n] = header, sizes[n++] = sizeof header;
+    chunks[n] = text, sizes[n++] = json_size;
+    chunks[n] = zeros, sizes[n++] = weights_offset - json_end;
+    for (size_t i = 0; i < w.n; i++) {
+      const WeightSegment *g = &w.segs[i];
+      /* Less than INKMODEL_ALIGN bytes of padding before each array. */
+      chunks[n] = zeros, sizes[n++] = g->offset - pos;
+      chunks[n] = g->data, sizes[n++] = g->bytes;
+      crc = ink_crc32 (ink_crc32 (crc, zeros, g->offset - pos), g->data, g->bytes);
+      pos = g->offset + g->bytes;
+    }
+    put_le32 (header + 56, crc);
+    put_le32 (header + 60, crc32_ieee (header, INKMODEL_HEADER_SIZE - 4));
+    st = ink_atomic_write (path, chunks, sizes, n, err);
+    free (chunks);
+    free (sizes);
   }
 
 out:
   cJSON_Delete (root);
   cJSON_free (text);
-  free (w.data);
+  weight_writer_clear (&w);
   return st;
 }
 
@@ -604,6 +626,7 @@ static InkStatus
 check_section (const char *path, const char *name, uint64_t offset, uint64_t size,
                uint32_t header_size, size_t file_size, uint64_t *end, InkError *err)
 {
+  *end = 0; /* set on every path, also when the section is refused */
   if (offset < header_size)
     return ink_error_set (err, INK_ERR_FORMAT,
                           "%s is corrupt: its %s section starts inside the header", path, name);

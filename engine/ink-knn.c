@@ -74,6 +74,7 @@ ink_knn_set_default_label_string (InkModel *m, const char *label)
 
   if (knn == NULL || label == NULL || knn->default_label.is_int64)
     return INK_ERR_INVALID_ARGUMENT;
+  ink_model_changed (m);
   ink_labels_clear (&knn->default_label);
   if (!ink_labels_append_string (&knn->default_label, label))
     return INK_ERR_NO_MEMORY;
@@ -88,6 +89,7 @@ ink_knn_set_default_label_int64 (InkModel *m, int64_t label)
 
   if (knn == NULL || !knn->default_label.is_int64)
     return INK_ERR_INVALID_ARGUMENT;
+  ink_model_changed (m);
   ink_labels_clear (&knn->default_label);
   knn->default_label.is_int64 = true;
   if (!ink_labels_append_int64 (&knn->default_label, label))
@@ -172,6 +174,7 @@ add_example (InkModel *m, const float *vector, const char *slabel, int64_t ilabe
   }
   if (!own_samples (knn) || !grow_samples (knn))
     return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+  ink_model_changed (m);
   ok = slabel != NULL ? ink_labels_append_string (&knn->sample_labels, slabel)
                       : ink_labels_append_int64 (&knn->sample_labels, ilabel);
   if (!ok || !index_class (knn, knn->n)) {
@@ -214,6 +217,7 @@ ink_knn_set_k (InkModel *m, int64_t k)
 
   if (knn == NULL || k < 1 || k > INK_KNN_MAX_K)
     return false;
+  ink_model_changed (m);
   knn->k = k;
   return true;
 }
@@ -237,6 +241,7 @@ ink_knn_remove_examples (InkModel *m, const bool *remove, InkError *err)
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "examples are removed from a k-NN");
   if (!own_samples (knn))
     return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+  ink_model_changed (m);
   for (size_t i = 0; i < knn->n; i++) {
     bool ok;
     if (remove[i])

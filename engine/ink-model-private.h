@@ -140,7 +140,31 @@ struct InkModel {
   } body;
   void *mapping; /* the mapped .inkmodel file, or NULL */
   size_t mapping_size;
+  /* Changes made to the finished model in place (ink_model_changed), so a
+   * cached id (id_cell, see ink-provenance.c) is only used for the content
+   * it was computed for. Neither is part of the model's content. */
+  uint64_t changes;
+  struct InkIdCell *id_cell;
 };
+
+/* Records that m's content changed in place. Every function that changes
+ * a finished model (metadata, k-NN examples, k, trained weights, ...)
+ * calls it on the model it changes; a pipeline's version includes its
+ * stages', so a stage changed on its own is seen too. */
+void ink_model_changed (InkModel *m);
+/* m's change count plus its stages' (recursively): equal values mean no
+ * change in between. */
+uint64_t ink_model_content_version (const InkModel *m);
+
+/* A model's id, shared between the model and the update tasks made from
+ * it (ink-provenance.c), so an id computed by a task's worker is known to
+ * the model for the next task. Reference counted; thread-safe. */
+typedef struct InkIdCell InkIdCell;
+/* A new reference to m's cell for its current content version (replacing
+ * a cell made for an older version); NULL when out of memory, which only
+ * means no caching. m is const: the cell is not part of its content. */
+InkIdCell *ink_model_id_cell (const InkModel *m);
+void ink_id_cell_unref (InkIdCell *cell);
 
 /* Allocates a model of kind with an empty description and no body. */
 InkModel *ink_model_alloc (InkModelKind kind);

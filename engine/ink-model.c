@@ -128,7 +128,32 @@ ink_model_free (InkModel *m)
   ink_labels_clear (&m->class_labels);
   if (m->mapping != NULL)
     munmap (m->mapping, m->mapping_size);
+  ink_id_cell_unref (m->id_cell);
   free (m);
+}
+
+void
+ink_model_changed (InkModel *m)
+{
+  if (m != NULL)
+    m->changes++;
+}
+
+uint64_t
+ink_model_content_version (const InkModel *m)
+{
+  uint64_t v;
+
+  if (m == NULL)
+    return 0;
+  v = m->changes;
+  if (ink_model_kind_is_pipeline (m->kind)) {
+    /* Reading only: the getter is not const because callers may edit. */
+    InkModel *p = (InkModel *) (uintptr_t) m;
+    for (size_t i = 0; i < ink_pipeline_n_models (m); i++)
+      v += ink_model_content_version (ink_pipeline_get_model (p, i));
+  }
+  return v;
 }
 
 InkModel *
@@ -197,6 +222,7 @@ ink_model_set_specification_version (InkModel *m, int version)
   if (m == NULL || version < 1)
     return INK_ERR_INVALID_ARGUMENT;
   m->spec_version = version;
+  ink_model_changed (m);
   return INK_OK;
 }
 

@@ -194,9 +194,17 @@ direct_rows_avx2 (const InkWindow *g, const DirectGeometry *d, const float *plan
 }
 #endif
 
+/* What a fused convolution computes instead of writing its own output
+ * (see ink_kernel_convolution_fused). */
+typedef struct {
+  const InkActivationParams *act;
+  const InkWindow *pool;
+  float *pool_out;
+} DirectEpilogue;
+
 static void
 convolution_direct (const InkWindow *g, const float *in, const float *weights, const float *bias,
-                    float *out, float *scratch)
+                    float *out, float *scratch, const DirectEpilogue *epi)
 {
   DirectGeometry d = direct_geometry (g);
   size_t kc = g->in_c / g->groups, oc_per_group = g->out_c / g->groups;
@@ -224,6 +232,21 @@ convolution_direct (const InkWindow *g, const float *in, const float *weights, c
 #else
       (void) level;
 #endif
+      if (epi != NULL) {
+        /* The activation in place over the tile (the dropped columns
+         * included: harmless), then each channel's pooling straight from
+         * its tile plane, whose rows are wp floats apart. */
+        for (size_t r = 0; r < mr; r++) {
+          size_t c = grp * oc_per_group + o + r;
+          float *t = tile + r * d.flat_pad;
+          InkWindow pw = *epi->pool;
+          ink_kernel_activation (epi->act, t, t, d.flat);
+          pw.in_c = pw.out_c = 1;
+          pw.in_w = d.wp;
+          ink_kernel_pool_max (&pw, t, epi->pool_out + c * pw.out_h * pw.out_w);
+        }
+        continue;
+      }
       for (size_t r = 0; r < mr; r++) {
         float *dst = out + (grp * oc_per_group + o + r) * n_out;
         const float *src = tile + r * d.flat_pad;
@@ -358,7 +381,7 @@ ink_kernel_convolution (const InkWindow *g, const float *in, const float *weight
                 g->pad_top == 0 && g->pad_left == 0 && g->in_h == g->out_h && g->in_w == g->out_w;
 
   if (n_out > 0 && direct_applies (g)) {
-    convolution_direct (g, in, weights, bias, out, scratch);
+    convolution_direct (g, in, weights, bias, out, scratch, NULL);
     return;
   }
   for (size_t grp = 0; grp < g->groups; grp++) {
@@ -373,6 +396,34 @@ ink_kernel_convolution (const InkWindow *g, const float *in, const float *weight
     gemm (oc_per_group, n_out, k, weights + oc0 * k, k, 1, col, n_out,
           bias != NULL ? bias + oc0 : NULL, out + oc0 * n_out, n_out);
   }
+}
+
+bool
+ink_kernel_convolution_fusable (const InkWindow *g, const InkWindow *pool)
+{
+  /* Each pooling window must end inside the convolution's real columns:
+   * the tile's rows go on past them. The rows need no check (the tile has
+   * out_h of them). */
+  return pool->in_c == g->out_c && pool->in_h == g->out_h && pool->in_w == g->out_w &&
+         pool->out_w > 0 &&
+         (pool->out_w - 1) * pool->stride_w + pool->k_w <= g->out_w + pool->pad_left;
+}
+
+void
+ink_kernel_convolution_fused (const InkWindow *g, const float *in, const float *weights,
+                              const float *bias, float *out, float *scratch,
+                              const InkActivationParams *act, float *act_out, const InkWindow *pool,
+                              float *pool_out)
+{
+  DirectEpilogue epi = {act, pool, pool_out};
+
+  if (g->out_h * g->out_w > 0 && direct_applies (g)) {
+    convolution_direct (g, in, weights, bias, out, scratch, &epi);
+    return;
+  }
+  ink_kernel_convolution (g, in, weights, bias, out, scratch);
+  ink_kernel_activation (act, out, act_out, g->out_c * g->out_h * g->out_w);
+  ink_kernel_pool_max (pool, act_out, pool_out);
 }
 
 size_t

@@ -72,6 +72,11 @@ typedef struct {
   int *in_blobs;
   int out_blob;
   InkWindow win;
+  /* A convolution whose output only the next layer, an activation, reads,
+   * and whose activation's output only the layer after, a max pooling,
+   * reads: at inference it computes those two layers too, and only the
+   * pooling's output is written (ink_kernel_convolution_fused). */
+  bool fused;
 } InkLayer;
 
 typedef struct {
@@ -137,14 +142,28 @@ InkStatus ink_nn_from_json (InkModel *m, const cJSON *obj, InkWeightReader *r, I
 int ink_nn_find_blob (const InkNetwork *nn, const char *name);
 
 /* Runs the whole network on one example whose inputs are in features,
- * writing every blob into ws (workspace_floats long). */
+ * writing every blob into ws (workspace_floats long). With inference set,
+ * the blobs that only fused layers read (InkLayer.fused) are not written:
+ * training passes false, as the backward pass reads them. */
 InkStatus ink_nn_forward (const InkModel *model, const InkFeatures *inputs, float *ws,
-                          InkError *err);
+                          bool inference, InkError *err);
 
 /* Kernels (ink-nn-kernels.c). Shapes are [C, H, W], contiguous. */
 void ink_kernel_convolution (const InkWindow *g, const float *in, const float *weights,
                              const float *bias, float *out, float *scratch);
 size_t ink_kernel_convolution_scratch (const InkWindow *g);
+/* At inference: a convolution, then an element-wise activation of its
+ * output, then a max pooling of that into pool_out, done a few output
+ * channels at a time on the convolution's register tiles, so the
+ * convolution's and the activation's outputs (out, act_out) need not be
+ * written, and may not be. pool_out holds exactly what the three kernels
+ * called one after the other would write: the same activation and pooling
+ * code runs on the same values. Only when fusable (below). */
+bool ink_kernel_convolution_fusable (const InkWindow *g, const InkWindow *pool);
+void ink_kernel_convolution_fused (const InkWindow *g, const float *in, const float *weights,
+                                   const float *bias, float *out, float *scratch,
+                                   const InkActivationParams *act, float *act_out,
+                                   const InkWindow *pool, float *pool_out);
 size_t ink_kernel_deconvolution_scratch (const InkWindow *g);
 void ink_kernel_deconvolution (const InkWindow *g, const float *in, const float *weights,
                                const float *bias, float *out, float *scratch);

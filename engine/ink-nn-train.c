@@ -107,7 +107,7 @@ run_example (InkNnTrainer *t, Worker *w, const InkFeatures *ex, bool backward, d
 
   if (ex == NULL)
     return ink_error_set (&w->err, INK_ERR_INVALID_ARGUMENT, "the example is missing (NULL)");
-  st = ink_nn_forward (t->model, ex, w->ws, &w->err);
+  st = ink_nn_forward (t->model, ex, w->ws, false, &w->err);
   if (st == INK_OK)
     st = ink_loss_read_target (t->model, nn->loss_type, nn->loss_target,
                                ink_features_get (ex, nn->loss_target), t->loss_count, &class_index,
@@ -598,6 +598,7 @@ ink_nn_trainer_step (InkNnTrainer *t, const InkFeatures *const *examples, size_t
   if (st != INK_OK)
     return st;
   c = &t->config;
+  ink_model_changed (t->model);
   if (c->optimizer == INK_OPTIMIZER_ADAM)
     t->adam_step++;
   for (size_t i = 0; i < t->n_params; i++) {

@@ -799,6 +799,7 @@ plan_clear (InkNetwork *nn)
   for (size_t i = 0; i < nn->n_layers; i++) {
     free (nn->layers[i].in_blobs);
     nn->layers[i].in_blobs = NULL;
+    nn->layers[i].fused = false;
   }
 }
 
@@ -906,6 +907,42 @@ plan_layers (InkNetwork *nn, size_t *scratch, InkError *err)
   return INK_OK;
 }
 
+/* Whether a blob is read by a layer other than `reader`, or is one of the
+ * model's outputs or the class scores. */
+static bool
+blob_needed (const InkModel *m, const InkNetwork *nn, int blob, size_t reader)
+{
+  for (size_t i = 0; i < nn->n_layers; i++) {
+    for (size_t k = 0; i != reader && k < nn->layers[i].n_inputs; k++) {
+      if (nn->layers[i].in_blobs[k] == blob)
+        return true;
+    }
+  }
+  for (size_t i = 0; i < m->desc.n_outputs; i++) {
+    if (strcmp (m->desc.outputs[i].name, nn->blobs[blob].name) == 0)
+      return true;
+  }
+  return blob == nn->probs_blob;
+}
+
+/* A convolution followed by an activation of its output and a max pooling
+ * of that, with neither intermediate blob needed elsewhere, is computed as
+ * one at inference (ink_kernel_convolution_fused). */
+static void
+plan_fusion (const InkModel *m, InkNetwork *nn)
+{
+  for (size_t i = 0; i + 2 < nn->n_layers; i++) {
+    InkLayer *l = &nn->layers[i];
+    const InkLayer *a = &nn->layers[i + 1], *p = &nn->layers[i + 2];
+
+    l->fused = l->kind == INK_LAYER_CONVOLUTION && a->kind == INK_LAYER_ACTIVATION &&
+               a->n_inputs == 1 && a->in_blobs[0] == l->out_blob && p->kind == INK_LAYER_POOLING &&
+               p->p.pooling.type == INK_POOL_MAX && p->n_inputs == 1 &&
+               p->in_blobs[0] == a->out_blob && ink_kernel_convolution_fusable (&l->win, &p->win) &&
+               !blob_needed (m, nn, l->out_blob, i + 1) && !blob_needed (m, nn, a->out_blob, i + 2);
+  }
+}
+
 static InkStatus
 plan_outputs (const InkModel *m, InkNetwork *nn, InkError *err)
 {
@@ -955,6 +992,7 @@ nn_finish (InkModel *m, InkError *err)
     plan_clear (nn);
     return st;
   }
+  plan_fusion (m, nn);
   /* Each blob gets its own 16-float-aligned region; the scratch area follows. */
   for (size_t i = 0; i < nn->n_blobs; i++) {
     nn->blobs[i].offset = offset;
@@ -1141,7 +1179,8 @@ run_layer (const InkNetwork *nn, const InkLayer *l, float *ws)
 }
 
 InkStatus
-ink_nn_forward (const InkModel *m, const InkFeatures *inputs, float *ws, InkError *err)
+ink_nn_forward (const InkModel *m, const InkFeatures *inputs, float *ws, bool inference,
+                InkError *err)
 {
   const InkNetwork *nn = m->body.nn;
 
@@ -1165,8 +1204,20 @@ ink_nn_forward (const InkModel *m, const InkFeatures *inputs, float *ws, InkErro
     if (st != INK_OK)
       return st;
   }
-  for (size_t i = 0; i < nn->n_layers; i++)
-    run_layer (nn, &nn->layers[i], ws);
+  for (size_t i = 0; i < nn->n_layers; i++) {
+    const InkLayer *l = &nn->layers[i];
+    if (inference && l->fused) {
+      const InkLayer *a = &nn->layers[i + 1], *p = &nn->layers[i + 2];
+      ink_kernel_convolution_fused (&l->win, ws + nn->blobs[l->in_blobs[0]].offset,
+                                    l->w[INK_W_WEIGHTS].data, l->w[INK_W_BIAS].data,
+                                    ws + nn->blobs[l->out_blob].offset, ws + nn->scratch_offset,
+                                    &a->p.activation, ws + nn->blobs[a->out_blob].offset, &p->win,
+                                    ws + nn->blobs[p->out_blob].offset);
+      i += 2;
+      continue;
+    }
+    run_layer (nn, l, ws);
+  }
   return INK_OK;
 }
 
@@ -1245,7 +1296,7 @@ nn_predict (const InkModel *m, const InkFeatures *inputs, InkFeatures *out, InkE
 
   if (ws == NULL)
     return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory for the network's workspace");
-  st = ink_nn_forward (m, inputs, ws, err);
+  st = ink_nn_forward (m, inputs, ws, true, err);
   for (size_t i = 0; st == INK_OK && i < m->desc.n_outputs; i++) {
     const char *name = m->desc.outputs[i].name;
     int b = ink_nn_find_blob (nn, name);

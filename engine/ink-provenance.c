@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -61,8 +62,102 @@ ink_model_get_provenance (const InkModel *model, InkProvenance *out)
   return true;
 }
 
-char *
-ink_model_get_id (const InkModel *model, InkError *err)
+/* ---- Cached ids ----
+ *
+ * Hashing a model's Core ML export takes milliseconds (the drawing
+ * classifier's is 0.6 MB), and every update of a base model needs the
+ * base's id. So the id, once computed, is kept in a cell that the model
+ * and the update tasks made from it share: a task computes the id on its
+ * copy (the same content) and the model knows it for the next task. A cell
+ * belongs to one content version of its model (ink_model_changed), so a
+ * model changed in place gets a new, empty cell. One lock guards every
+ * cell and the cell pointers of the models; it is only taken briefly. */
+
+struct InkIdCell {
+  unsigned refs;
+  uint64_t version; /* the content version of the model it was made for */
+  char *id;         /* NULL until computed */
+};
+
+static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
+
+InkIdCell *
+ink_model_id_cell (const InkModel *model)
+{
+  /* The cell is a cache beside the content, not part of it. */
+  InkModel *m = (InkModel *) (uintptr_t) model;
+  uint64_t version;
+  InkIdCell *cell, *old = NULL;
+
+  if (m == NULL)
+    return NULL;
+  version = ink_model_content_version (m);
+  pthread_mutex_lock (&id_lock);
+  cell = m->id_cell;
+  if (cell == NULL || cell->version != version) {
+    InkIdCell *fresh = calloc (1, sizeof *fresh);
+    if (fresh == NULL) {
+      pthread_mutex_unlock (&id_lock);
+      return NULL;
+    }
+    fresh->refs = 1; /* the model's */
+    fresh->version = version;
+    old = cell;
+    m->id_cell = cell = fresh;
+  }
+  cell->refs++;
+  pthread_mutex_unlock (&id_lock);
+  ink_id_cell_unref (old);
+  return cell;
+}
+
+void
+ink_id_cell_unref (InkIdCell *cell)
+{
+  bool last;
+
+  if (cell == NULL)
+    return;
+  pthread_mutex_lock (&id_lock);
+  last = --cell->refs == 0;
+  pthread_mutex_unlock (&id_lock);
+  if (last) {
+    free (cell->id);
+    free (cell);
+  }
+}
+
+/* A copy of the cell's id, or NULL when not known (or out of memory). */
+static char *
+cell_get (InkIdCell *cell)
+{
+  char *id = NULL;
+
+  if (cell == NULL)
+    return NULL;
+  pthread_mutex_lock (&id_lock);
+  if (cell->id != NULL)
+    id = ink_strdup (cell->id);
+  pthread_mutex_unlock (&id_lock);
+  return id;
+}
+
+static void
+cell_set (InkIdCell *cell, const char *id)
+{
+  if (cell == NULL)
+    return;
+  pthread_mutex_lock (&id_lock);
+  if (cell->id == NULL)
+    cell->id = ink_strdup (id); /* out of memory: stays unknown */
+  pthread_mutex_unlock (&id_lock);
+}
+
+/* model's id (see ink_model_get_id); cell, when not NULL, is a cell for
+ * model's current content (or for a model with the same content), read
+ * first and filled after computing. */
+static char *
+model_id (const InkModel *model, InkIdCell *cell, InkError *err)
 {
   static const char prefix[] = "sha256:";
   const char *id;
@@ -82,6 +177,9 @@ ink_model_get_id (const InkModel *model, InkError *err)
       ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
     return out;
   }
+  out = cell_get (cell);
+  if (out != NULL)
+    return out;
   if (ink_coreml_export_memory (model, &data, &size, err) != INK_OK) {
     ink_error_prefix (err, "cannot compute the model's id");
     return NULL;
@@ -95,11 +193,23 @@ ink_model_get_id (const InkModel *model, InkError *err)
   }
   memcpy (out, prefix, sizeof prefix - 1);
   ink_sha256_hex (digest, out + sizeof prefix - 1);
+  cell_set (cell, out);
   return out;
 }
 
+char *
+ink_model_get_id (const InkModel *model, InkError *err)
+{
+  InkIdCell *cell = ink_model_id_cell (model);
+  char *id = model_id (model, cell, err);
+
+  ink_id_cell_unref (cell);
+  return id;
+}
+
 InkStatus
-ink_provenance_base_init (InkProvenanceBase *pb, const InkModel *base, InkError *err)
+ink_provenance_base_init (InkProvenanceBase *pb, const InkModel *base, InkIdCell *base_cell,
+                          InkError *err)
 {
   InkProvenance prev;
 
@@ -110,7 +220,7 @@ ink_provenance_base_init (InkProvenanceBase *pb, const InkModel *base, InkError 
     pb->base_version = ink_strdup (prev.base_version != NULL ? prev.base_version : "");
     pb->examples = prev.examples;
   } else {
-    pb->base_id = ink_model_get_id (base, err);
+    pb->base_id = model_id (base, base_cell, err);
     if (pb->base_id == NULL)
       return err != NULL && err->status != INK_OK ? err->status : INK_ERR_NO_MEMORY;
     pb->base_version =
@@ -164,6 +274,7 @@ ink_provenance_record (InkModel *updated, const InkProvenanceBase *pb, int64_t n
   snprintf (examples, sizeof examples, "%" PRId64, pb->examples + n_examples);
   if (gmtime_r (&now, &tm) == NULL || strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
     return ink_error_set (err, INK_ERR_IO, "cannot read the current time");
+  ink_model_changed (updated);
   remove_user_metadata (&updated->desc, INK_META_ID);
   if (!ink_description_set_user_metadata (&updated->desc, INK_META_BASE_ID, pb->base_id) ||
       !ink_description_set_user_metadata (&updated->desc, INK_META_BASE_VERSION,

@@ -102,6 +102,7 @@ ink_update_knn_set_k (InkModel *model, int64_t k, InkError *err)
 
   while (m != NULL) {
     InkStatus st = set_k_parameter (&m->desc, k, err);
+    ink_model_changed (m);
     if (st != INK_OK)
       return st;
     if (m->kind == INK_MODEL_KNN_CLASSIFIER) {

@@ -112,7 +112,10 @@ typedef struct {
   int64_t examples; /* examples of earlier updates */
 } InkProvenanceBase;
 
-InkStatus ink_provenance_base_init (InkProvenanceBase *pb, const InkModel *base, InkError *err);
+/* base_cell: the id cell of the model base was copied from
+ * (ink_model_id_cell), so its id is computed at most once; may be NULL. */
+InkStatus ink_provenance_base_init (InkProvenanceBase *pb, const InkModel *base,
+                                    InkIdCell *base_cell, InkError *err);
 void ink_provenance_base_clear (InkProvenanceBase *pb);
 /* Writes the four provenance keys into updated's user metadata: the base's
  * id and version, pb->examples + n_examples, and the current UTC time. */

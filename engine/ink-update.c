@@ -38,6 +38,7 @@ struct InkUpdateTask {
   /* Fixed at creation; the model and examples are the worker's once it
    * runs. */
   InkModel *model;
+  InkIdCell *base_id; /* the id cell of the model it was copied from */
   InkBatch *examples;
   InkModelDescription declared; /* whose update parameters may be set */
   unsigned events;
@@ -330,6 +331,7 @@ task_destroy (InkUpdateTask *t)
 {
   ink_model_free (t->model);
   ink_model_free (t->result);
+  ink_id_cell_unref (t->base_id);
   ink_batch_free (t->examples);
   ink_description_clear (&t->declared);
   ink_update_config_free (t->pending);
@@ -388,6 +390,8 @@ ink_update_task_new (const InkModel *model, const InkBatch *examples, const InkU
     task_destroy (t);
     return NULL;
   }
+  /* NULL (out of memory) only means the id is computed without a cache. */
+  t->base_id = ink_model_id_cell (model);
   t->examples = copy_batch (examples);
   if (t->examples == NULL ||
       !ink_description_copy (&t->declared, ink_update_parameters_description (model))) {
@@ -711,7 +715,7 @@ run (InkUpdateTask *t, InkError *err)
   if (cancelled (t))
     return INK_ERR_CANCELLED;
   /* The record of the base, before anything changes. */
-  st = ink_provenance_base_init (&base, t->model, err);
+  st = ink_provenance_base_init (&base, t->model, t->base_id, err);
   if (st != INK_OK)
     return st;
   if (ink_update_trained_model (t->model)->kind == INK_MODEL_KNN_CLASSIFIER)

@@ -201,7 +201,10 @@ bool ink_model_get_provenance (const InkModel *model, InkProvenance *out);
 /* A model's id: its "inkling.id" user metadata when set, else
  * "sha256:" and the hex SHA-256 of its Core ML export. Caller frees. An
  * updated model does not keep its base's "inkling.id" (it is a different
- * model); its provenance names the base by that id. */
+ * model); its provenance names the base by that id. The hash is computed
+ * once per content: the model (and the update tasks made from it) keep it
+ * until the model is changed in place. Safe to call from several threads
+ * on the same model. */
 char *ink_model_get_id (const InkModel *model, InkError *err);
 
 /* ---- Direct k-NN edits (no task needed: they are instant) ---- */

@@ -1,19 +1,25 @@
 /* inkling-application.c: the Inkling application
  *
  * Owns what outlives a window: the personalization store, the model
- * manager (which loads the live models at startup), the application
- * actions (about, quit, shortcuts) and their accelerators. Messages of the
- * model manager become toasts in the active window (kept until one shows).
+ * manager (which loads the live models at startup), the updater (remote
+ * model updates, its settings bound to GSettings), the application actions
+ * (about, quit, preferences, the remote-* operations of the settings pane)
+ * and their accelerators. Messages of the model manager and of the
+ * operations become toasts in the settings pane when it is the active
+ * window, else in the main window (kept until one shows).
  *
  * SPDX-License-Identifier: MIT
  */
 #include "inkling-config.h"
 
 #include "inkling-application.h"
+#include "inkling-bench.h"
 #include "inkling-engine-autoptr.h"
 #include "inkling-error.h"
 #include "inkling-model-manager.h"
+#include "inkling-preferences-window.h"
 #include "inkling-store.h"
+#include "inkling-updater.h"
 #include "inkling-window.h"
 
 struct _InklingApplication {
@@ -24,7 +30,12 @@ struct _InklingApplication {
   GError *model_error;
   InklingStore *store;
   InklingModelManager *manager;
+  InklingUpdater *updater;     /* NULL when no drawing model loaded */
+  GSettings *settings;         /* NULL when the schema is not installed */
   GPtrArray *pending_messages; /* toasts waiting for a window */
+
+  /* Weak References */
+  InklingPreferencesWindow *preferences;
 };
 
 G_DEFINE_FINAL_TYPE (InklingApplication, inkling_application, ADW_TYPE_APPLICATION)
@@ -68,11 +79,32 @@ inkling_application_get_model_error (InklingApplication *self)
   return self->model_error;
 }
 
+InklingUpdater *
+inkling_application_get_updater (InklingApplication *self)
+{
+  g_return_val_if_fail (INKLING_IS_APPLICATION (self), NULL);
+
+  return self->updater;
+}
+
+InklingPreferencesWindow *
+inkling_application_get_preferences (InklingApplication *self)
+{
+  g_return_val_if_fail (INKLING_IS_APPLICATION (self), NULL);
+
+  return self->preferences;
+}
+
 static void
 inkling_application_toast (InklingApplication *self, const char *text)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
+  if (self->preferences != NULL && gtk_window_is_active (GTK_WINDOW (self->preferences))) {
+    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self->preferences),
+                                      adw_toast_new (text));
+    return;
+  }
   if (INKLING_IS_WINDOW (window))
     inkling_window_add_toast (INKLING_WINDOW (window), text);
   else
@@ -84,6 +116,164 @@ on_manager_message (InklingModelManager *manager, const char *text, InklingAppli
 {
   g_message ("%s", text);
   inkling_application_toast (self, text);
+}
+
+/* ---- Remote model updates ---- */
+
+static gboolean
+hours_to_seconds (GValue *value, GVariant *variant, gpointer user_data)
+{
+  g_value_set_uint (value, MIN (g_variant_get_uint32 (variant), G_MAXUINT / 3600) * 3600);
+  return TRUE;
+}
+
+static void
+on_updater_message (InklingUpdater *updater, const char *text, InklingApplication *self)
+{
+  inkling_application_toast (self, text);
+}
+
+static void
+on_previous_name (InklingUpdater *updater, GParamSpec *pspec, InklingApplication *self)
+{
+  GAction *rollback = g_action_map_lookup_action (G_ACTION_MAP (self), "remote-rollback");
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (rollback),
+                               inkling_updater_get_previous_name (updater)[0] != '\0');
+}
+
+/* The updater on the manager's model folder, its settings followed. */
+static void
+inkling_application_start_updater (InklingApplication *self)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = NULL;
+
+  self->updater = inkling_updater_new (self->manager);
+  g_signal_connect_object (self->updater, "message", G_CALLBACK (on_updater_message), self, 0);
+  g_signal_connect_object (self->updater, "notify::previous-name", G_CALLBACK (on_previous_name),
+                           self, 0);
+  on_previous_name (self->updater, NULL, self);
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, INKLING_APP_ID, TRUE);
+  if (schema == NULL)
+    return;
+  self->settings = g_settings_new (INKLING_APP_ID);
+  g_settings_bind (self->settings, "remote-server-url", self->updater, "server-url",
+                   G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "remote-channel", self->updater, "channel", G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "remote-public-key", self->updater, "public-key",
+                   G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "remote-automatic-checks", self->updater, "automatic-checks",
+                   G_SETTINGS_BIND_GET);
+  g_settings_bind_with_mapping (self->settings, "remote-check-interval", self->updater,
+                                "check-interval", G_SETTINGS_BIND_GET, hours_to_seconds, NULL, NULL,
+                                NULL);
+}
+
+/* The end of an operation the user started: its outcome as a toast. */
+static void
+on_remote_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (InklingApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *summary = inkling_updater_finish (INKLING_UPDATER (source), result, &error);
+
+  if (summary != NULL)
+    inkling_application_toast (self, summary);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    inkling_application_toast (self, error->message);
+}
+
+static void
+inkling_application_remote_check (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  InklingApplication *self = user_data;
+
+  if (self->updater != NULL)
+    inkling_updater_check_async (self->updater, NULL, on_remote_done, g_object_ref (self));
+}
+
+/* The parameter: a version of the manifest, or "" for the newest. */
+static void
+inkling_application_remote_install (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  InklingApplication *self = user_data;
+
+  if (self->updater != NULL)
+    inkling_updater_install_async (self->updater, g_variant_get_string (parameter, NULL), NULL,
+                                   on_remote_done, g_object_ref (self));
+}
+
+static void
+inkling_application_remote_rollback (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  InklingApplication *self = user_data;
+
+  if (self->updater != NULL)
+    inkling_updater_rollback_async (self->updater, NULL, on_remote_done, g_object_ref (self));
+}
+
+static void
+on_reset_response (AdwMessageDialog *dialog, const char *response, InklingApplication *self)
+{
+  if (g_strcmp0 (response, "reset") == 0 && self->updater != NULL)
+    inkling_updater_reset_async (self->updater, NULL, on_remote_done, g_object_ref (self));
+}
+
+static void
+inkling_application_remote_reset (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  InklingApplication *self = user_data;
+  GtkWindow *parent = self->preferences != NULL
+                        ? GTK_WINDOW (self->preferences)
+                        : gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *dialog = adw_message_dialog_new (
+    parent, "Reset to the Bundled Model?",
+    "The model Inkling shipped with runs again, with your stickers applied to it. The model "
+    "running now is kept, so that you can roll back to it.");
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", "_Cancel", "reset",
+                                    "_Reset", NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "reset",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_reset_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+inkling_application_remote_copy_log (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  InklingApplication *self = user_data;
+  g_autofree char *text = NULL;
+
+  if (self->updater == NULL)
+    return;
+  text = inkling_updater_dup_log_text (self->updater);
+  gdk_clipboard_set_text (gdk_display_get_clipboard (gdk_display_get_default ()), text);
+  inkling_application_toast (self, "Activity log copied");
+}
+
+static void
+inkling_application_preferences (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  InklingApplication *self = user_data;
+
+  if (self->updater == NULL)
+    return;
+  if (self->preferences == NULL) {
+    self->preferences =
+      inkling_preferences_window_new (self->manager, self->updater, self->settings);
+    g_object_add_weak_pointer (G_OBJECT (self->preferences), (gpointer *) &self->preferences);
+    /* The buttons' app.* actions, without making it one of the app's
+     * windows (the main window stays the active one toasts go to). */
+    gtk_widget_insert_action_group (GTK_WIDGET (self->preferences), "app", G_ACTION_GROUP (self));
+    gtk_window_set_transient_for (GTK_WINDOW (self->preferences),
+                                  gtk_application_get_active_window (GTK_APPLICATION (self)));
+  }
+  gtk_window_present (GTK_WINDOW (self->preferences));
 }
 
 /* Opens the store (a damaged one is moved aside, so that nothing in it is
@@ -124,7 +314,9 @@ inkling_application_load (InklingApplication *self)
   if (!inkling_model_manager_start (self->manager, &error)) {
     g_warning ("Cannot load the drawing model %s: %s", self->bundled_model_path, error->message);
     self->model_error = g_steal_pointer (&error);
+    return;
   }
+  inkling_application_start_updater (self);
 }
 
 static void
@@ -172,6 +364,12 @@ inkling_application_quit (GSimpleAction *action, GVariant *parameter, gpointer u
 static const GActionEntry app_actions[] = {
   {.name = "about", .activate = inkling_application_about},
   {.name = "quit", .activate = inkling_application_quit},
+  {.name = "preferences", .activate = inkling_application_preferences},
+  {.name = "remote-check", .activate = inkling_application_remote_check},
+  {.name = "remote-install", .parameter_type = "s", .activate = inkling_application_remote_install},
+  {.name = "remote-rollback", .activate = inkling_application_remote_rollback},
+  {.name = "remote-reset", .activate = inkling_application_remote_reset},
+  {.name = "remote-copy-log", .activate = inkling_application_remote_copy_log},
 };
 
 static void
@@ -183,6 +381,7 @@ inkling_application_startup (GApplication *app)
     const char *accels[3];
   } accels[] = {
     {"app.quit", {"<Control>q", NULL}},
+    {"app.preferences", {"<Control>comma", NULL}},
     {"win.undo", {"<Control>z", NULL}},
     {"win.redo", {"<Control><Shift>z", "<Control>y", NULL}},
     {"win.clear", {"<Control>Delete", NULL}},
@@ -209,6 +408,27 @@ inkling_application_startup (GApplication *app)
                                            accels[i].accels);
 
   inkling_application_load (self);
+  if (self->updater == NULL) {
+    static const char *const remote[] = {"preferences",     "remote-check", "remote-install",
+                                         "remote-rollback", "remote-reset", "remote-copy-log"};
+
+    for (gsize i = 0; i < G_N_ELEMENTS (remote); i++)
+      g_simple_action_set_enabled (
+        G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), remote[i])), FALSE);
+  }
+}
+
+/* Stops the updater's worker before the models go (an operation running is
+ * cancelled; the model store stays as it was or as it completed). */
+static void
+inkling_application_shutdown (GApplication *app)
+{
+  InklingApplication *self = INKLING_APPLICATION (app);
+
+  if (self->updater != NULL)
+    inkling_updater_shutdown (self->updater);
+
+  G_APPLICATION_CLASS (inkling_application_parent_class)->shutdown (app);
 }
 
 static void
@@ -220,6 +440,7 @@ inkling_application_activate (GApplication *app)
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window == NULL) {
     window = GTK_WINDOW (inkling_window_new (self));
+    inkling_bench_watch_window (window, self->manager);
     for (guint i = 0; i < self->pending_messages->len; i++)
       inkling_window_add_toast (INKLING_WINDOW (window),
                                 g_ptr_array_index (self->pending_messages, i));
@@ -234,6 +455,10 @@ inkling_application_finalize (GObject *object)
 {
   InklingApplication *self = INKLING_APPLICATION (object);
 
+  if (self->preferences != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->preferences), (gpointer *) &self->preferences);
+  g_clear_object (&self->updater);
+  g_clear_object (&self->settings);
   g_clear_object (&self->manager);
   g_clear_object (&self->store);
   g_clear_error (&self->model_error);
@@ -253,6 +478,7 @@ inkling_application_class_init (InklingApplicationClass *klass)
 
   app_class->startup = inkling_application_startup;
   app_class->activate = inkling_application_activate;
+  app_class->shutdown = inkling_application_shutdown;
 }
 
 static void

@@ -8,6 +8,8 @@
 
 #include "ink.h"
 #include "inkling-model-manager.h"
+#include "inkling-preferences-window.h"
+#include "inkling-updater.h"
 
 G_BEGIN_DECLS
 
@@ -28,5 +30,10 @@ const InkModel *inkling_application_get_model (InklingApplication *self);
 /* The model manager, borrowed; NULL before startup. */
 InklingModelManager *inkling_application_get_manager (InklingApplication *self);
 const GError *inkling_application_get_model_error (InklingApplication *self);
+/* The remote model updater, borrowed; NULL before startup or when no
+ * drawing model could be loaded. */
+InklingUpdater *inkling_application_get_updater (InklingApplication *self);
+/* The settings pane while it is open (app.preferences), borrowed; else NULL. */
+InklingPreferencesWindow *inkling_application_get_preferences (InklingApplication *self);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
  */
 #include "inkling-draw-page.h"
 
+#include "inkling-bench.h"
 #include "inkling-state.h"
 
 #define N_GUESSES 3
@@ -41,6 +42,11 @@ struct _InklingDrawPage {
   guint generation;       /* of the latest prediction request */
   guint pending;          /* requests not answered yet */
   guint guessed_revision; /* of the canvas, that the shown guesses are for */
+  /* Guesses while a stroke is drawn (the canvas's throttled updates): the
+   * requests made, the answers shown, and whether those shown are such. */
+  guint live_requests;
+  guint live_answers;
+  gboolean provisional;
 };
 
 G_DEFINE_FINAL_TYPE (InklingDrawPage, inkling_draw_page, ADW_TYPE_BIN)
@@ -49,6 +55,7 @@ typedef struct {
   InklingDrawPage *self; /* a reference */
   guint generation;
   guint revision;
+  gboolean live; /* asked while a stroke was being drawn */
 } Request;
 
 static void
@@ -109,11 +116,15 @@ on_predicted (GObject *source, GAsyncResult *result, gpointer user_data)
   if (request->generation != self->generation)
     return;
   self->guessed_revision = request->revision;
+  self->provisional = request->live;
+  self->live_answers += request->live;
   inkling_draw_page_show_guesses (self, guesses);
+  inkling_bench_guesses_shown (request->revision);
 }
 
+/* live: for the canvas's throttled update while a stroke is drawn. */
 static void
-inkling_draw_page_predict (InklingDrawPage *self)
+inkling_draw_page_predict (InklingDrawPage *self, gboolean live)
 {
   Request *request;
 
@@ -124,15 +135,18 @@ inkling_draw_page_predict (InklingDrawPage *self)
   request->self = g_object_ref (self);
   request->generation = ++self->generation;
   request->revision = inkling_canvas_get_revision (self->canvas);
+  request->live = live;
 
   if (inkling_canvas_get_is_empty (self->canvas)) {
     /* Nothing to guess: no need to ask. */
     self->guessed_revision = request->revision;
+    self->provisional = FALSE;
     inkling_draw_page_show_guesses (self, NULL);
     request_free (request);
     return;
   }
   self->pending++;
+  self->live_requests += live;
   inkling_model_manager_predict_async (self->manager, inkling_canvas_get_drawing (self->canvas),
                                        N_GUESSES, NULL, on_predicted, request);
 }
@@ -140,7 +154,9 @@ inkling_draw_page_predict (InklingDrawPage *self)
 static void
 on_strokes_changed (InklingCanvas *canvas, gboolean finished, InklingDrawPage *self)
 {
-  inkling_draw_page_predict (self);
+  if (finished)
+    inkling_bench_stroke_ended (inkling_canvas_get_revision (canvas));
+  inkling_draw_page_predict (self, !finished && inkling_canvas_get_in_stroke (canvas));
 }
 
 /* The Teach menu: the labels the user can teach to, then a new sticker. */
@@ -174,7 +190,7 @@ static void
 on_model_changed (InklingModelManager *manager, InklingDrawPage *self)
 {
   inkling_draw_page_update_teach_menu (self);
-  inkling_draw_page_predict (self);
+  inkling_draw_page_predict (self, inkling_canvas_get_in_stroke (self->canvas));
 }
 
 static void
@@ -293,6 +309,10 @@ inkling_draw_page_describe (InklingDrawPage *self)
   g_variant_dict_insert (&dict, "revision", "u", inkling_canvas_get_revision (self->canvas));
   g_variant_dict_insert (&dict, "guessed-revision", "u", self->guessed_revision);
   g_variant_dict_insert (&dict, "pending", "u", self->pending);
+  g_variant_dict_insert (&dict, "generation", "u", self->generation);
+  g_variant_dict_insert (&dict, "live-requests", "u", self->live_requests);
+  g_variant_dict_insert (&dict, "live-answers", "u", self->live_answers);
+  g_variant_dict_insert (&dict, "provisional", "b", self->provisional);
   g_variant_dict_insert (&dict, "stroke-width", "d",
                          inkling_canvas_get_stroke_width (self->canvas));
   g_variant_dict_insert_value (&dict, "canvas",

@@ -4,7 +4,12 @@
  * prediction and a drop-down to label it. Train runs the model manager's
  * training of the image classifier on the labelled images: the progress
  * bar and the loss chart follow its "progress" signal, Cancel stops it, and
- * the accuracy over the labelled images before and after is shown.
+ * the accuracy over the labelled images before and after is shown. The
+ * epochs and learning rate are the train-epochs and train-learning-rate
+ * settings (bound, so a change is kept). Images come in through
+ * inkling_images_page_import_files (the window's file chooser and
+ * win.import-image-files, and a drop of files here), or are pasted
+ * (win.paste-images, Ctrl+V while the page shows: an image or copied files).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -15,6 +20,7 @@
 #include "inkling-images-page.h"
 
 #include "inkling-loss-chart.h"
+#include "inkling-state.h"
 
 #define IMAGE_SIZE 84
 #define NO_LABEL "Unlabelled"
@@ -39,6 +45,7 @@ struct _InklingImagesPage {
   /* Owned References */
   GCancellable *training;
   GtkStringList *label_choices;
+  GSettings *settings; /* NULL when the schema is not installed */
 
   guint importing; /* files being read */
   guint epochs;
@@ -515,6 +522,14 @@ inkling_images_page_describe (InklingImagesPage *self)
   g_variant_dict_insert (&dict, "loss-points", "u",
                          inkling_loss_chart_get_n_points (self->loss_chart));
   g_variant_dict_insert (&dict, "accuracy", "s", gtk_label_get_text (self->accuracy_label));
+  g_variant_dict_insert (&dict, "epochs", "d", gtk_spin_button_get_value (self->epochs_spin));
+  g_variant_dict_insert (&dict, "learning-rate", "d", gtk_spin_button_get_value (self->rate_spin));
+  g_variant_dict_insert_value (&dict, "epochs-spin",
+                               inkling_state_describe_bounds (GTK_WIDGET (self->epochs_spin)));
+  g_variant_dict_insert_value (&dict, "rate-spin",
+                               inkling_state_describe_bounds (GTK_WIDGET (self->rate_spin)));
+  g_variant_dict_insert_value (&dict, "grid",
+                               inkling_state_describe_bounds (GTK_WIDGET (self->grid_stack)));
   return g_variant_dict_end (&dict);
 }
 
@@ -527,6 +542,7 @@ inkling_images_page_dispose (GObject *object)
   g_clear_object (&self->training);
   gtk_widget_dispose_template (GTK_WIDGET (self), INKLING_TYPE_IMAGES_PAGE);
   g_clear_object (&self->label_choices);
+  g_clear_object (&self->settings);
   self->manager = NULL;
   self->images = NULL;
 
@@ -558,22 +574,34 @@ static void
 inkling_images_page_init (InklingImagesPage *self)
 {
   GtkDropTarget *drop;
+  GtkEventController *shortcuts;
   GSettingsSchemaSource *source;
   g_autoptr (GSettingsSchema) schema = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  /* The training defaults, when the schema is installed. */
+  /* The training parameters are settings, when the schema is installed. */
   source = g_settings_schema_source_get_default ();
   if (source != NULL)
     schema = g_settings_schema_source_lookup (source, INKLING_APP_ID, TRUE);
   if (schema != NULL) {
-    g_autoptr (GSettings) settings = g_settings_new (INKLING_APP_ID);
-
-    gtk_spin_button_set_value (self->epochs_spin, g_settings_get_int (settings, "train-epochs"));
-    gtk_spin_button_set_value (self->rate_spin,
-                               g_settings_get_double (settings, "train-learning-rate"));
+    self->settings = g_settings_new (INKLING_APP_ID);
+    g_settings_bind (self->settings, "train-epochs", self->epochs_spin, "value",
+                     G_SETTINGS_BIND_DEFAULT);
+    g_settings_bind (self->settings, "train-learning-rate", self->rate_spin, "value",
+                     G_SETTINGS_BIND_DEFAULT);
   }
+
+  /* Ctrl+V pastes images while the page shows, unless a text field takes it
+   * first (managed by the window, after the focus widget's own keys). */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                     GTK_SHORTCUT_SCOPE_MANAGED);
+  gtk_shortcut_controller_add_shortcut (
+    GTK_SHORTCUT_CONTROLLER (shortcuts),
+    gtk_shortcut_new (gtk_shortcut_trigger_parse_string ("<Control>v"),
+                      gtk_named_action_new ("win.paste-images")));
+  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
 
   self->label_choices = gtk_string_list_new (NULL);
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);

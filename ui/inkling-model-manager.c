@@ -16,6 +16,12 @@
  * GTask returns. The worker thread alone uses the InkModelStore handle once
  * start() returned.
  *
+ * How many of the user's examples a personalized model holds is what its
+ * provenance counts (ink_model_get_provenance) less what its base already
+ * had there, which the manager records in the personalized model itself
+ * (PERSONAL_BASE_EXAMPLES_KEY): start() reads it from the one model it
+ * loads, with no second load of the base.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include "inkling-config.h"
@@ -32,12 +38,16 @@
 #include "inkling-tsan-private.h"
 
 #define EMOJI_KEY "inkling.emoji"
+/* In a personalized model: its base's provenance example count (decimal). */
+#define PERSONAL_BASE_EXAMPLES_KEY "inkling.personal.base-examples"
 #define IMAGE_PERSONAL_NAME INKLING_MODEL_MANAGER_IMAGE_PERSONAL_FILE
 
 /* ---- Shared models ---- */
 
 typedef struct {
   InkModel *model;
+  gint64 n_examples; /* the user's examples applied to its base (0: a base model) */
+  char *version;     /* the model store's version of a downloaded model, else NULL */
 } ModelRef;
 
 static void
@@ -47,6 +57,7 @@ model_ref_clear (gpointer data)
 
   INKLING_TSAN_ACQUIRE (ref);
   g_clear_pointer (&ref->model, ink_model_free);
+  g_clear_pointer (&ref->version, g_free);
 }
 
 /* Takes ownership of model. */
@@ -416,6 +427,7 @@ typedef enum {
   JOB_OPEN,
   JOB_EXPORT,
   JOB_TRAIN_IMAGES,
+  JOB_HANDOFF,
 } JobKind;
 
 typedef struct {
@@ -448,11 +460,13 @@ typedef struct {
   double learning_rate;
   ModelRef *image_model;
   const char *history_kind;
+  InklingModelHandoff *handoff;
 
   /* outputs */
   ModelRef *result;
   ModelRef *image_result;
   char *source;
+  char *version;     /* the model store's version of a downloaded model */
   gint64 n_examples; /* the user's examples in the result */
   double accuracy_before, accuracy_after;
   char *detail;
@@ -510,7 +524,9 @@ job_free (Job *job)
   model_ref_release (job->image_model);
   model_ref_release (job->result);
   model_ref_release (job->image_result);
+  g_clear_pointer (&job->handoff, inkling_model_handoff_unref);
   g_free (job->source);
+  g_free (job->version);
   g_free (job->detail);
   g_clear_error (&job->error);
   g_clear_object (&job->self);
@@ -702,18 +718,41 @@ make_drawing_batch (const InkModel *model, GArray *examples, GError **error)
   return g_steal_pointer (&batch);
 }
 
-/* A k-NN update of a copy of base with the job's examples and emoji. */
+/* The user's examples in a personalized model: its provenance count less
+ * its base's, as recorded by apply_examples (none recorded: the base had
+ * none). */
+static gint64
+count_personal_examples (const InkModel *personal)
+{
+  const char *recorded = ink_description_user_metadata_lookup (ink_model_get_description (personal),
+                                                               PERSONAL_BASE_EXAMPLES_KEY);
+  InkProvenance p;
+  gint64 base = 0;
+
+  if (!ink_model_get_provenance (personal, &p))
+    return 0;
+  if (recorded != NULL && !g_ascii_string_to_signed (recorded, 10, 0, G_MAXINT64, &base, NULL))
+    base = 0;
+  return MAX (p.examples - base, 0);
+}
+
+/* A k-NN update of a copy of model, which holds n_before of the user's
+ * examples (0: a base model), with the job's examples and emoji; sets
+ * job->n_examples to the user's examples in the result. */
 static InkModel *
-apply_examples (Job *job, const InkModel *base, GError **error)
+apply_examples (Job *job, const InkModel *model, gint64 n_before, GError **error)
 {
   g_autoptr (InkBatch) batch = NULL;
   g_autoptr (InkModel) updated = NULL;
+  InkProvenance p;
+  char base[32];
+  InkStatus st;
   InkError err;
 
-  batch = make_drawing_batch (base, job->examples, error);
+  batch = make_drawing_batch (model, job->examples, error);
   if (batch == NULL)
     return NULL;
-  updated = run_update (job, base, batch, NULL, "Cannot learn the drawings", error);
+  updated = run_update (job, model, batch, NULL, "Cannot learn the drawings", error);
   if (updated == NULL)
     return NULL;
   ink_error_clear (&err);
@@ -721,21 +760,17 @@ apply_examples (Job *job, const InkModel *base, GError **error)
     set_error_from_engine (error, "Cannot learn the drawings", &err);
     return NULL;
   }
+  /* What the base brought to the provenance count is the rest of it. */
+  job->n_examples = n_before + (gint64) job->examples->len;
+  ink_model_get_provenance (updated, &p);
+  g_snprintf (base, sizeof base, "%" G_GINT64_FORMAT, MAX (p.examples - job->n_examples, 0));
+  st = ink_model_set_user_metadata (updated, PERSONAL_BASE_EXAMPLES_KEY, base);
+  if (st != INK_OK) {
+    ink_error_set (&err, st, "cannot record the base model's examples");
+    set_error_from_engine (error, "Cannot learn the drawings", &err);
+    return NULL;
+  }
   return g_steal_pointer (&updated);
-}
-
-/* The user's examples in a model: its update count less its base's. */
-static gint64
-count_personal_examples (const InkModel *personal, const InkModel *base)
-{
-  InkProvenance p, b;
-  gint64 n = 0;
-
-  if (personal != NULL && ink_model_get_provenance (personal, &p))
-    n = p.examples;
-  if (base != NULL && ink_model_get_provenance (base, &b))
-    n -= b.examples;
-  return MAX (n, 0);
 }
 
 static void
@@ -747,6 +782,8 @@ job_set_source (Job *job, gboolean personalized)
   g_free (job->source);
   job->source = g_strdup (personalized ? INKLING_MODEL_SOURCE_PERSONALIZED
                                        : ink_model_source_to_string (entry.source));
+  g_free (job->version);
+  job->version = entry.source == INK_MODEL_SOURCE_DOWNLOADED ? g_strdup (entry.version) : NULL;
 }
 
 static void
@@ -755,6 +792,8 @@ publish_latest (Job *job, InkModel *model)
   InklingModelManager *self = job->self;
 
   job->result = model_ref_new (model);
+  job->result->n_examples = job->n_examples;
+  job->result->version = g_strdup (job->version);
   g_mutex_lock (&self->lock);
   INKLING_TSAN_ACQUIRE (&self->lock);
   model_ref_release (self->latest);
@@ -791,14 +830,13 @@ rebuild (Job *job, GError **error)
     return TRUE;
   }
 
-  personal = apply_examples (job, base, error);
+  personal = apply_examples (job, base, 0, error);
   if (personal == NULL)
     return FALSE;
   if (ink_model_store_save_personalized (self->model_store, personal, &err) != INK_OK) {
     set_error_from_engine (error, "Cannot save the personalized model", &err);
     return FALSE;
   }
-  job->n_examples = count_personal_examples (personal, base);
   job_set_source (job, TRUE);
   publish_latest (job, g_steal_pointer (&personal));
   return TRUE;
@@ -809,7 +847,6 @@ teach (Job *job, GError **error)
 {
   InklingModelManager *self = job->self;
   g_autoptr (ModelRef) current = NULL;
-  g_autoptr (InkModel) base = NULL;
   g_autoptr (InkModel) personal = NULL;
   InkError err;
 
@@ -824,7 +861,7 @@ teach (Job *job, GError **error)
     return FALSE;
   }
 
-  personal = apply_examples (job, current->model, error);
+  personal = apply_examples (job, current->model, current->n_examples, error);
   if (personal == NULL)
     return FALSE;
   ink_error_clear (&err);
@@ -832,8 +869,6 @@ teach (Job *job, GError **error)
     set_error_from_engine (error, "Cannot save the personalized model", &err);
     return FALSE;
   }
-  base = ink_model_store_load (self->model_store, INK_MODEL_STORE_LOAD_BASE, NULL, NULL);
-  job->n_examples = count_personal_examples (personal, base);
   job_set_source (job, TRUE);
   publish_latest (job, g_steal_pointer (&personal));
   return TRUE;
@@ -1026,6 +1061,103 @@ train_images (Job *job, GError **error)
   return TRUE;
 }
 
+/* ---- Hand-over from the updater (inkling_model_manager_new_handoff) ---- */
+
+struct _InklingModelHandoff {
+  InklingModelManager *self; /* owned */
+  const char *history_kind;  /* static */
+  GMutex lock;
+  GCond cond;
+
+  /* Guarded by lock */
+  const InkModel *base; /* the waiting personalize's, borrowed */
+  InkModel *personal;   /* the job's answer (NULL: no examples) */
+  GError *error;        /* or why it has none */
+  gboolean asked;       /* personalize was called */
+  gboolean applying;    /* the job is using base */
+  gboolean answered;    /* personal or error is set */
+  gboolean done;        /* the operation returned */
+  gboolean switched;    /* ... and changed the store's active model */
+  gboolean cancelled;
+};
+
+static void
+handoff_lock (InklingModelHandoff *h)
+{
+  g_mutex_lock (&h->lock);
+  INKLING_TSAN_ACQUIRE (&h->lock);
+}
+
+static void
+handoff_unlock (InklingModelHandoff *h)
+{
+  INKLING_TSAN_RELEASE (&h->lock);
+  g_mutex_unlock (&h->lock);
+}
+
+static void
+handoff_wait (InklingModelHandoff *h)
+{
+  INKLING_TSAN_RELEASE (&h->lock);
+  g_cond_wait (&h->cond, &h->lock);
+  INKLING_TSAN_ACQUIRE (&h->lock);
+}
+
+/* On the worker: answers personalize, holds the worker until the
+ * operation returned, then loads the store's new active model. */
+static gboolean
+handoff_run (Job *job, GError **error)
+{
+  InklingModelHandoff *h = job->handoff;
+  InklingModelManager *self = job->self;
+  g_autoptr (InkModel) personal = NULL;
+  g_autoptr (InkModel) model = NULL;
+  GError *apply_error = NULL;
+  InkModelStoreLoad info;
+  gboolean switched;
+  InkError err;
+
+  handoff_lock (h);
+  if (h->base != NULL && !h->answered) {
+    const InkModel *base = h->base;
+
+    h->applying = TRUE;
+    handoff_unlock (h);
+    if (job->examples->len > 0)
+      personal = apply_examples (job, base, 0, &apply_error);
+    handoff_lock (h);
+    h->applying = FALSE;
+    h->personal = g_steal_pointer (&personal);
+    h->error = apply_error;
+    h->answered = TRUE;
+    g_cond_broadcast (&h->cond);
+  }
+  while (!h->done)
+    handoff_wait (h);
+  switched = h->switched;
+  handoff_unlock (h);
+
+  if (!switched) {
+    job->history_kind = NULL; /* nothing changed */
+    return TRUE;
+  }
+  if (self->model_store == NULL) {
+    g_set_error (error, INKLING_MODEL_MANAGER_ERROR, INKLING_MODEL_MANAGER_ERROR_NO_MODEL,
+                 "The model folder is not open");
+    return FALSE;
+  }
+  ink_error_clear (&err);
+  model = ink_model_store_load (self->model_store, 0, &info, &err);
+  if (model == NULL) {
+    set_error_from_engine (error, "Cannot load the new model", &err);
+    return FALSE;
+  }
+  job->n_examples = info.personalized ? count_personal_examples (model) : 0;
+  job_set_source (job, info.personalized);
+  publish_latest (job, g_steal_pointer (&model));
+  return TRUE;
+}
+
 static void job_complete_on_main_free (gpointer data);
 static gboolean job_complete_on_main (gpointer data);
 
@@ -1049,6 +1181,7 @@ worker_run (gpointer data, gpointer user_data)
     case JOB_OPEN: ok = open_model (job, &job->error); break;
     case JOB_EXPORT: ok = export_model (job, &job->error); break;
     case JOB_TRAIN_IMAGES: ok = train_images (job, &job->error); break;
+    case JOB_HANDOFF: ok = handoff_run (job, &job->error); break;
     }
   }
   g_assert (ok == (job->error == NULL));
@@ -1094,7 +1227,10 @@ update_model_info (InklingModelManager *self, const char *source, gint64 n_examp
                          ? meta.short_description
                          : "Drawing classifier",
                        PROP_MODEL_NAME);
-  set_string_property (self, &self->model_version, meta.version, PROP_MODEL_VERSION);
+  set_string_property (self, &self->model_version,
+                       self->live != NULL && self->live->version != NULL ? self->live->version
+                                                                         : meta.version,
+                       PROP_MODEL_VERSION);
   if (source != NULL)
     set_string_property (self, &self->model_source, source, PROP_MODEL_SOURCE);
   set_string_property (self, &self->base_version, prov.base_version, PROP_BASE_VERSION);
@@ -1155,6 +1291,8 @@ model_version_of (ModelRef *ref)
 {
   if (ref == NULL)
     return "";
+  if (ref->version != NULL)
+    return ref->version;
   return ink_description_metadata (ink_model_get_description (ref->model)).version;
 }
 
@@ -1220,6 +1358,8 @@ job_complete_on_main (gpointer data)
   /* Errors go to the caller's finish; the rebuild start() queued has none. */
   if (job->error != NULL && g_task_get_source_tag (job->task) == inkling_model_manager_start)
     emit_message (self, "Your drawings could not be applied to the model: %s", job->error->message);
+  else if (job->error != NULL && job->kind == JOB_HANDOFF)
+    emit_message (self, "%s", job->error->message);
 
   if (job->kind == JOB_TRAIN_IMAGES && job->error == NULL) {
     double *accuracy = g_new (double, 2);
@@ -1305,7 +1445,6 @@ gboolean
 inkling_model_manager_start (InklingModelManager *self, GError **error)
 {
   g_autoptr (InkModel) model = NULL;
-  g_autoptr (InkModel) base = NULL;
   g_autoptr (ModelRef) ref = NULL;
   InkModelStoreLoad info;
   guint stored = 0;
@@ -1337,10 +1476,7 @@ inkling_model_manager_start (InklingModelManager *self, GError **error)
     return FALSE;
   }
 
-  base = info.personalized
-           ? ink_model_store_load (self->model_store, INK_MODEL_STORE_LOAD_BASE, NULL, NULL)
-           : NULL;
-  personal_examples = info.personalized ? count_personal_examples (model, base) : 0;
+  personal_examples = info.personalized ? count_personal_examples (model) : 0;
   if (self->store != NULL)
     stored = inkling_store_count_examples (self->store);
 
@@ -1359,6 +1495,9 @@ inkling_model_manager_start (InklingModelManager *self, GError **error)
   }
 
   ref = model_ref_new (g_steal_pointer (&model));
+  ref->n_examples = personal_examples;
+  if (info.entry.source == INK_MODEL_SOURCE_DOWNLOADED)
+    ref->version = g_strdup (info.entry.version);
   g_mutex_lock (&self->lock);
   INKLING_TSAN_ACQUIRE (&self->lock);
   self->latest = model_ref_acquire (ref);
@@ -2005,6 +2144,166 @@ inkling_model_manager_open_model_finish (InklingModelManager *self, GAsyncResult
   INKLING_TSAN_ACQUIRE (result);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- Models the updater installs ---- */
+
+const char *
+inkling_model_manager_get_models_dir (InklingModelManager *self)
+{
+  g_return_val_if_fail (INKLING_IS_MODEL_MANAGER (self), NULL);
+
+  return self->models_dir;
+}
+
+const char *
+inkling_model_manager_get_bundled_path (InklingModelManager *self)
+{
+  g_return_val_if_fail (INKLING_IS_MODEL_MANAGER (self), NULL);
+
+  return self->bundled_path;
+}
+
+static void
+handoff_clear (gpointer data)
+{
+  InklingModelHandoff *h = data;
+
+  INKLING_TSAN_ACQUIRE (h);
+  g_clear_pointer (&h->personal, ink_model_free);
+  g_clear_error (&h->error);
+  g_clear_object (&h->self);
+  g_mutex_clear (&h->lock);
+  g_cond_clear (&h->cond);
+}
+
+InklingModelHandoff *
+inkling_model_handoff_ref (InklingModelHandoff *handoff)
+{
+  return g_atomic_rc_box_acquire (handoff);
+}
+
+void
+inkling_model_handoff_unref (InklingModelHandoff *handoff)
+{
+  if (handoff != NULL) {
+    INKLING_TSAN_RELEASE (handoff);
+    g_atomic_rc_box_release_full (handoff, handoff_clear);
+  }
+}
+
+InklingModelHandoff *
+inkling_model_manager_new_handoff (InklingModelManager *self, const char *history_kind)
+{
+  InklingModelHandoff *h;
+
+  g_return_val_if_fail (INKLING_IS_MODEL_MANAGER (self), NULL);
+
+  h = g_atomic_rc_box_new0 (InklingModelHandoff);
+  h->self = g_object_ref (self);
+  h->history_kind = history_kind;
+  g_mutex_init (&h->lock);
+  g_cond_init (&h->cond);
+  return h;
+}
+
+/* On the main thread: the job, with the store's examples as they are now
+ * (every teach queued before it has already changed the store). */
+static gboolean
+handoff_queue_on_main (gpointer data)
+{
+  InklingModelHandoff *h = data;
+  InklingModelManager *self = h->self;
+  Job *job = job_new (self, JOB_HANDOFF, NULL, NULL, NULL, inkling_model_manager_new_handoff);
+
+  INKLING_TSAN_ACQUIRE (h);
+  job->handoff = inkling_model_handoff_ref (h);
+  job->history_kind = h->history_kind;
+  if (self->store != NULL)
+    job_add_store_examples (job, self->store);
+  queue_job (self, job);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handoff_queue (InklingModelHandoff *h)
+{
+  INKLING_TSAN_RELEASE (h);
+  hand_over_to_main (h->self->context, G_PRIORITY_DEFAULT, handoff_queue_on_main,
+                     inkling_model_handoff_ref (h), (GDestroyNotify) inkling_model_handoff_unref);
+}
+
+InkStatus
+inkling_model_handoff_personalize (const InkModel *base, InkModel **personalized, void *handoff,
+                                   InkError *err)
+{
+  InklingModelHandoff *h = handoff;
+  InkStatus st = INK_OK;
+
+  *personalized = NULL;
+  handoff_lock (h);
+  if (h->asked || h->cancelled) {
+    gboolean cancelled = h->cancelled;
+
+    handoff_unlock (h);
+    return cancelled ? ink_error_set (err, INK_ERR_CANCELLED, "cancelled")
+                     : ink_error_set (err, INK_ERR_INVALID_ARGUMENT,
+                                      "the examples were already applied for this operation");
+  }
+  h->base = base;
+  h->asked = TRUE;
+  handoff_unlock (h);
+
+  handoff_queue (h);
+
+  handoff_lock (h);
+  while (!h->answered && (h->applying || !h->cancelled))
+    handoff_wait (h);
+  if (!h->answered) {
+    st = ink_error_set (err, INK_ERR_CANCELLED, "cancelled");
+  } else if (h->error != NULL) {
+    InkStatus code = INK_ERR_UNSUPPORTED;
+
+    if (h->error->domain == INKLING_ENGINE_ERROR)
+      code = (InkStatus) h->error->code;
+    else if (g_error_matches (h->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      code = INK_ERR_CANCELLED;
+    st = ink_error_set (err, code, "%s", h->error->message);
+  } else {
+    *personalized = g_steal_pointer (&h->personal);
+  }
+  h->base = NULL; /* the engine's, and only until this returns */
+  handoff_unlock (h);
+  return st;
+}
+
+void
+inkling_model_handoff_done (InklingModelHandoff *handoff, gboolean switched)
+{
+  gboolean asked;
+
+  g_return_if_fail (handoff != NULL);
+
+  handoff_lock (handoff);
+  handoff->done = TRUE;
+  handoff->switched = switched;
+  asked = handoff->asked;
+  g_cond_broadcast (&handoff->cond);
+  handoff_unlock (handoff);
+  /* A switch without personalize (none configured) still loads the model. */
+  if (switched && !asked)
+    handoff_queue (handoff);
+}
+
+void
+inkling_model_handoff_cancel (InklingModelHandoff *handoff)
+{
+  g_return_if_fail (handoff != NULL);
+
+  handoff_lock (handoff);
+  handoff->cancelled = TRUE;
+  g_cond_broadcast (&handoff->cond);
+  handoff_unlock (handoff);
 }
 
 /* ---- Images ---- */

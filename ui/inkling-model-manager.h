@@ -67,6 +67,10 @@ GQuark inkling_model_manager_error_quark (void);
 #define INKLING_UPDATE_KIND_RESET "reset"
 #define INKLING_UPDATE_KIND_TRAIN_IMAGES "train-images"
 #define INKLING_UPDATE_KIND_OPEN_MODEL "open-model"
+/* Switches made by the updater (inkling-updater.h). */
+#define INKLING_UPDATE_KIND_INSTALL "install"
+#define INKLING_UPDATE_KIND_ROLLBACK "rollback"
+#define INKLING_UPDATE_KIND_RESET_MODEL "reset-to-bundled"
 
 /* Values of the "model-source" property. */
 #define INKLING_MODEL_SOURCE_BUNDLED "bundled"
@@ -103,7 +107,9 @@ InklingStore *inkling_model_manager_get_store (InklingModelManager *self);
 const InkModel *inkling_model_manager_get_model (InklingModelManager *self);
 /* Properties (read-only, notified on change):
  *  "model-name"     the metadata short description (or the file name)
- *  "model-version"  the metadata version ("" when none)
+ *  "model-version"  the version the model store names for a downloaded
+ *                   model (the manifest's), else the metadata version
+ *                   ("" when none)
  *  "model-source"   INKLING_MODEL_SOURCE_*
  *  "base-version"   the version of the model it was personalized from ("")
  *  "n-examples"     the user's examples applied to it (gint64)
@@ -184,6 +190,43 @@ void inkling_model_manager_open_model_async (InklingModelManager *self, GFile *f
                                              GAsyncReadyCallback callback, gpointer user_data);
 gboolean inkling_model_manager_open_model_finish (InklingModelManager *self, GAsyncResult *result,
                                                   GError **error);
+
+/* ---- Models the updater installs (inkling-updater.h) ---- */
+
+/* The model store folder and the bundled drawing model the manager uses. */
+const char *inkling_model_manager_get_models_dir (InklingModelManager *self);
+const char *inkling_model_manager_get_bundled_path (InklingModelManager *self);
+
+/* The hand-over of one updater operation (install, rollback, reset) that
+ * changes the model store's active model from another thread, so that the
+ * user's examples are applied to the new base model and the live model
+ * switches in step with the manager's own work:
+ *  - make it on the main thread, after start(), before the operation;
+ *  - give inkling_model_handoff_personalize to the engine as the
+ *    operation's InkRemotePersonalizeFunc with the hand-over as its data:
+ *    on the operation's thread it queues (through the main context) a job
+ *    on the serial worker that applies the store's examples to the new
+ *    base model, and waits for its answer. The job then holds the worker,
+ *    so that no teach or rebuild runs until the operation returned;
+ *  - call inkling_model_handoff_done on the operation's thread when the
+ *    operation returned, in every case: when the store's active model
+ *    changed, the job loads it and the live model switches on the main
+ *    thread ("model-changed", the history records history_kind);
+ *  - inkling_model_handoff_cancel (any thread) makes a personalize still
+ *    waiting for the worker return INK_ERR_CANCELLED (for shutting down).
+ * Reference counted; thread-safe. */
+typedef struct _InklingModelHandoff InklingModelHandoff;
+
+InklingModelHandoff *inkling_model_manager_new_handoff (InklingModelManager *self,
+                                                        const char *history_kind);
+InkStatus inkling_model_handoff_personalize (const InkModel *base, InkModel **personalized,
+                                             void *handoff, InkError *err);
+void inkling_model_handoff_done (InklingModelHandoff *handoff, gboolean switched);
+void inkling_model_handoff_cancel (InklingModelHandoff *handoff);
+InklingModelHandoff *inkling_model_handoff_ref (InklingModelHandoff *handoff);
+void inkling_model_handoff_unref (InklingModelHandoff *handoff);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (InklingModelHandoff, inkling_model_handoff_unref)
 
 /* ---- The image classifier ---- */
 

@@ -118,13 +118,22 @@ GVariant *
 inkling_model_page_describe (InklingModelPage *self)
 {
   GVariantDict dict;
+  GVariantBuilder titles;
   guint n_history = 0;
 
   g_return_val_if_fail (INKLING_IS_MODEL_PAGE (self), NULL);
 
+  /* The history rows' titles ("kind · time"), newest first. */
+  g_variant_builder_init (&titles, G_VARIANT_TYPE_STRING_ARRAY);
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->history_list));
-       child != NULL; child = gtk_widget_get_next_sibling (child))
-    n_history += GTK_IS_LIST_BOX_ROW (child);
+       child != NULL; child = gtk_widget_get_next_sibling (child)) {
+    if (!GTK_IS_LIST_BOX_ROW (child))
+      continue;
+    n_history++;
+    if (ADW_IS_PREFERENCES_ROW (child))
+      g_variant_builder_add (&titles, "s",
+                             adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)));
+  }
 
   g_variant_dict_init (&dict, NULL);
   g_variant_dict_insert (&dict, "name", "s", adw_action_row_get_subtitle (self->name_row));
@@ -134,6 +143,7 @@ inkling_model_page_describe (InklingModelPage *self)
   g_variant_dict_insert (&dict, "updated", "s", adw_action_row_get_subtitle (self->updated_row));
   g_variant_dict_insert (&dict, "busy", "b", gtk_spinner_get_spinning (self->busy_spinner));
   g_variant_dict_insert (&dict, "history", "u", n_history);
+  g_variant_dict_insert_value (&dict, "history-titles", g_variant_builder_end (&titles));
   return g_variant_dict_end (&dict);
 }
 

@@ -11,6 +11,7 @@
  */
 #include "inkling-stickers-page.h"
 
+#include "inkling-state.h"
 #include "inkling-thumbnail.h"
 
 #define THUMBNAIL_SIZE 48
@@ -138,6 +139,7 @@ create_sticker_row (gpointer item, gpointer user_data)
   g_object_set_data_full (G_OBJECT (row), "sticker", g_object_ref (sticker), g_object_unref);
   g_object_set_data (G_OBJECT (row), "thumbnails", thumbnails);
   g_object_set_data (G_OBJECT (row), "count", count);
+  g_object_set_data (G_OBJECT (row), "delete", delete);
   g_signal_connect_object (inkling_sticker_get_examples (sticker), "items-changed",
                            G_CALLBACK (on_examples_changed), row, 0);
   update_row (row);
@@ -232,13 +234,30 @@ inkling_stickers_page_describe (InklingStickersPage *self)
     InklingSticker *sticker = row != NULL ? g_object_get_data (G_OBJECT (row), "sticker") : NULL;
     GtkWidget *thumbnails = row != NULL ? g_object_get_data (G_OBJECT (row), "thumbnails") : NULL;
     GVariantDict item;
+    GVariantBuilder examples;
     guint n_thumbnails = 0;
 
     if (sticker == NULL)
       continue;
+    /* Each thumbnail's example and its delete button (the overlay's). */
+    g_variant_builder_init (&examples, G_VARIANT_TYPE ("aa{sv}"));
     for (GtkWidget *t = gtk_widget_get_first_child (thumbnails); t != NULL;
-         t = gtk_widget_get_next_sibling (t))
+         t = gtk_widget_get_next_sibling (t)) {
+      GtkWidget *overlay = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (t));
+      GtkWidget *button = gtk_widget_get_last_child (overlay);
+      GVariant *target = GTK_IS_ACTIONABLE (button)
+                           ? gtk_actionable_get_action_target_value (GTK_ACTIONABLE (button))
+                           : NULL;
+      GVariantDict example;
+
       n_thumbnails++;
+      if (target == NULL || !g_variant_is_of_type (target, G_VARIANT_TYPE_INT64))
+        continue;
+      g_variant_dict_init (&example, NULL);
+      g_variant_dict_insert (&example, "id", "x", g_variant_get_int64 (target));
+      g_variant_dict_insert_value (&example, "delete", inkling_state_describe_bounds (button));
+      g_variant_builder_add_value (&examples, g_variant_dict_end (&example));
+    }
     g_variant_dict_init (&item, NULL);
     g_variant_dict_insert (&item, "id", "x", inkling_sticker_get_id (sticker));
     g_variant_dict_insert (&item, "label", "s", inkling_sticker_get_label (sticker));
@@ -246,6 +265,10 @@ inkling_stickers_page_describe (InklingStickersPage *self)
     g_variant_dict_insert (&item, "count", "s",
                            gtk_label_get_text (g_object_get_data (G_OBJECT (row), "count")));
     g_variant_dict_insert (&item, "thumbnails", "u", n_thumbnails);
+    g_variant_dict_insert_value (&item, "examples", g_variant_builder_end (&examples));
+    g_variant_dict_insert_value (
+      &item, "delete",
+      inkling_state_describe_bounds (g_object_get_data (G_OBJECT (row), "delete")));
     g_variant_builder_add_value (&rows, g_variant_dict_end (&item));
   }
 

@@ -104,7 +104,14 @@ set_sqlite_error (GError **error, const char *path, int rc, const char *detail, 
   case INKLING_STORE_ERROR_CORRUPT:
     why = "is damaged or is not a database; it was left as it is";
     break;
-  case INKLING_STORE_ERROR_IO: why = "cannot be read or written"; break;
+  case INKLING_STORE_ERROR_IO:
+    if ((rc & 0xff) == SQLITE_FULL)
+      why = "cannot be written: the disk is full; nothing was changed";
+    else if ((rc & 0xff) == SQLITE_READONLY)
+      why = "cannot be written: it is read-only; nothing was changed";
+    else
+      why = "cannot be read or written";
+    break;
   case INKLING_STORE_ERROR_EXISTS: why = "already has an item with that name"; break;
   default: why = "failed"; break;
   }
@@ -112,10 +119,23 @@ set_sqlite_error (GError **error, const char *path, int rc, const char *detail, 
                what, path, why, detail != NULL ? detail : sqlite3_errstr (rc));
 }
 
+/* For an I/O error: a folder that cannot be written (a read-only file
+ * system, no permission) says why, where SQLite says only "unable to open
+ * database file" or "disk I/O error". */
 static void
 set_db_error (InklingStore *self, GError **error, int rc, const char *what)
 {
-  set_sqlite_error (error, self->path, rc, sqlite3_errmsg (self->db), what);
+  g_autofree char *dir = g_path_get_dirname (self->path);
+  g_autofree char *detail = NULL;
+
+  if (error_code_from_sqlite (rc) == INKLING_STORE_ERROR_IO && g_access (dir, W_OK) != 0) {
+    int saved_errno = errno;
+
+    detail = g_strdup_printf ("%s; its folder %s cannot be written: %s", sqlite3_errmsg (self->db),
+                              dir, g_strerror (saved_errno));
+  }
+  set_sqlite_error (error, self->path, rc, detail != NULL ? detail : sqlite3_errmsg (self->db),
+                    what);
 }
 
 /* ---- Statements ---- */
@@ -434,8 +454,11 @@ inkling_store_open (const char *path, guint busy_timeout_ms, GError **error)
       return NULL;
   }
 
+  /* FULL: each commit syncs the write-ahead log, so that what the user
+   * taught survives a power cut or a system crash too (NORMAL may roll the
+   * last commits back then); one fsync per change, a few milliseconds. */
   if (!exec (self, "PRAGMA journal_mode = WAL", "Cannot open the stickers", error) ||
-      !exec (self, "PRAGMA synchronous = NORMAL", "Cannot open the stickers", error) ||
+      !exec (self, "PRAGMA synchronous = FULL", "Cannot open the stickers", error) ||
       !exec (self, "PRAGMA foreign_keys = ON", "Cannot open the stickers", error))
     return NULL;
   if (!migrate (self, error) || !load_lists (self, error))

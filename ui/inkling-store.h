@@ -14,7 +14,8 @@
  * Every change is one transaction: it is all saved or, on any error, none
  * of it (the in-memory lists change only after the commit). The schema is
  * versioned with PRAGMA user_version and migrated on open; the database
- * runs in WAL mode with a busy timeout.
+ * runs in WAL mode, syncing each commit to disk (synchronous = FULL), with a
+ * busy timeout.
  *
  * Damage and contention: opening never writes to a database it cannot read.
  * A file that is not a database or is corrupt fails with

@@ -3,7 +3,9 @@
  * A view switcher over the Draw, Stickers, Images and Model pages, toasts
  * for what the model manager has to say, and presenter mode. Everything a
  * user does is a window action (so also reachable over D-Bus through
- * org.gtk.Actions); the pages do the work.
+ * org.gtk.Actions); the pages do the work. What a file chooser answers goes
+ * to the same function as an action that takes the file (a URI or a path):
+ * win.open-model-file, win.export-model-file, win.import-image-files.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -40,6 +42,7 @@ struct _InklingWindow {
 
   /* Borrowed References */
   InklingModelManager *manager;
+  AdwMessageDialog *dialog; /* weak: the confirmation shown, if any */
 
   /* Owned References */
   GSettings *settings; /* NULL when the schema is not installed */
@@ -276,12 +279,15 @@ activate_delete_sticker (GSimpleAction *action, GVariant *parameter, gpointer us
 {
   InklingWindow *self = user_data;
   InklingStore *store = inkling_window_get_store (self);
+  InklingSticker *found = NULL;
   g_autoptr (InklingSticker) sticker = NULL;
 
   if (store != NULL)
-    sticker = inkling_store_find_sticker (store, g_variant_get_int64 (parameter));
-  if (sticker == NULL)
+    found = inkling_store_find_sticker (store, g_variant_get_int64 (parameter));
+  if (found == NULL)
     return;
+  /* The store's reference is borrowed, and goes with the deletion. */
+  sticker = g_object_ref (found);
   inkling_model_manager_delete_sticker_async (self->manager, sticker, NULL, on_deleted,
                                               g_object_ref (self));
 }
@@ -310,6 +316,15 @@ activate_delete_example (GSimpleAction *action, GVariant *parameter, gpointer us
   }
 }
 
+/* Files chosen to import: the file chooser's answer and win.import-image-files
+ * (the drop target and paste call the page's same import). */
+static void
+inkling_window_import_images (InklingWindow *self, GSList *files)
+{
+  inkling_window_show_page (self, "images");
+  inkling_images_page_import_files (self->images_page, files);
+}
+
 static void
 on_import_response (GtkNativeDialog *dialog, int response, gpointer user_data)
 {
@@ -321,11 +336,25 @@ on_import_response (GtkNativeDialog *dialog, int response, gpointer user_data)
     files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
     for (guint i = g_list_model_get_n_items (files); i > 0; i--)
       list = g_slist_prepend (list, g_list_model_get_item (files, i - 1));
-    inkling_window_show_page (self, "images");
-    inkling_images_page_import_files (self->images_page, list);
+    inkling_window_import_images (self, list);
     g_slist_free_full (list, g_object_unref);
   }
   g_object_unref (dialog);
+}
+
+/* Takes file URIs or paths ("as"). */
+static void
+activate_import_image_files (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  InklingWindow *self = user_data;
+  gsize n = 0;
+  g_autofree const char **names = g_variant_get_strv (parameter, &n);
+  GSList *list = NULL;
+
+  for (gsize i = n; i > 0; i--)
+    list = g_slist_prepend (list, g_file_new_for_commandline_arg (names[i - 1]));
+  inkling_window_import_images (self, list);
+  g_slist_free_full (list, g_object_unref);
 }
 
 static void
@@ -410,6 +439,16 @@ on_exported (GObject *source, GAsyncResult *result, gpointer user_data)
     inkling_window_add_toast (self, "Model exported");
 }
 
+/* The file chooser's answer and win.export-model-file: a Core ML model
+ * when the name ends in ".mlmodel", else a compiled .inkmodel. */
+static void
+inkling_window_export_model (InklingWindow *self, GFile *file)
+{
+  if (self->manager != NULL)
+    inkling_model_manager_export_async (self->manager, file, NULL, on_exported,
+                                        g_object_ref (self));
+}
+
 static void
 on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
 {
@@ -418,10 +457,18 @@ on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
   if (response == GTK_RESPONSE_ACCEPT) {
     g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
 
-    inkling_model_manager_export_async (self->manager, file, NULL, on_exported,
-                                        g_object_ref (self));
+    inkling_window_export_model (self, file);
   }
   g_object_unref (dialog);
+}
+
+/* Takes a file URI or path. */
+static void
+activate_export_model_file (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  g_autoptr (GFile) file = g_file_new_for_commandline_arg (g_variant_get_string (parameter, NULL));
+
+  inkling_window_export_model (user_data, file);
 }
 
 static void
@@ -454,6 +501,15 @@ on_model_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     inkling_window_report (self, error);
 }
 
+/* The file chooser's answer and win.open-model-file. */
+static void
+inkling_window_open_model_file (InklingWindow *self, GFile *file)
+{
+  if (self->manager != NULL)
+    inkling_model_manager_open_model_async (self->manager, file, NULL, on_model_opened,
+                                            g_object_ref (self));
+}
+
 static void
 on_open_response (GtkNativeDialog *dialog, int response, gpointer user_data)
 {
@@ -462,10 +518,18 @@ on_open_response (GtkNativeDialog *dialog, int response, gpointer user_data)
   if (response == GTK_RESPONSE_ACCEPT) {
     g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
 
-    inkling_model_manager_open_model_async (self->manager, file, NULL, on_model_opened,
-                                            g_object_ref (self));
+    inkling_window_open_model_file (self, file);
   }
   g_object_unref (dialog);
+}
+
+/* Takes a file URI or path. */
+static void
+activate_open_model_file (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  g_autoptr (GFile) file = g_file_new_for_commandline_arg (g_variant_get_string (parameter, NULL));
+
+  inkling_window_open_model_file (user_data, file);
 }
 
 static void
@@ -513,7 +577,10 @@ activate_reset_personalization (GSimpleAction *action, GVariant *parameter, gpoi
                                               ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  /* Its window's name, for window lists (and the ui tests). */
+  gtk_window_set_title (GTK_WINDOW (dialog), "Reset Personalization");
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_reset_response), self, 0);
+  g_set_weak_pointer (&self->dialog, ADW_MESSAGE_DIALOG (dialog));
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -534,13 +601,16 @@ static const GActionEntry win_actions[] = {
   {.name = "delete-sticker", .parameter_type = "x", .activate = activate_delete_sticker},
   {.name = "delete-example", .parameter_type = "x", .activate = activate_delete_example},
   {.name = "import-images", .activate = activate_import_images},
+  {.name = "import-image-files", .parameter_type = "as", .activate = activate_import_image_files},
   {.name = "import-demo-images", .activate = activate_import_demo_images},
   {.name = "paste-images", .activate = activate_paste_images},
   {.name = "relabel-image", .parameter_type = "(xs)", .activate = activate_relabel_image},
   {.name = "train-images", .activate = activate_train_images},
   {.name = "cancel-training", .activate = activate_cancel_training},
   {.name = "export-model", .parameter_type = "s", .activate = activate_export_model},
+  {.name = "export-model-file", .parameter_type = "s", .activate = activate_export_model_file},
   {.name = "open-model", .activate = activate_open_model},
+  {.name = "open-model-file", .parameter_type = "s", .activate = activate_open_model_file},
   {.name = "reset-personalization", .activate = activate_reset_personalization},
 };
 
@@ -576,11 +646,50 @@ inkling_window_watch_canvas (InklingWindow *self, InklingCanvas *canvas)
 
 /* ---- The test state file ---- */
 
+/* The buttons showing under widget, with their labels and bounds. */
+static void
+describe_buttons (GtkWidget *widget, GVariantBuilder *buttons)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    if (GTK_IS_BUTTON (child) && gtk_widget_get_mapped (child) &&
+        gtk_button_get_label (GTK_BUTTON (child)) != NULL) {
+      GVariantDict button;
+
+      g_variant_dict_init (&button, NULL);
+      g_variant_dict_insert (&button, "label", "s", gtk_button_get_label (GTK_BUTTON (child)));
+      g_variant_dict_insert_value (&button, "bounds", inkling_state_describe_bounds (child));
+      g_variant_builder_add_value (buttons, g_variant_dict_end (&button));
+    } else {
+      describe_buttons (child, buttons);
+    }
+  }
+}
+
+static GVariant *
+inkling_window_describe_dialog (InklingWindow *self)
+{
+  GVariantDict dict;
+  GVariantBuilder buttons;
+  const char *title = gtk_window_get_title (GTK_WINDOW (self->dialog));
+  const char *heading = adw_message_dialog_get_heading (self->dialog);
+
+  g_variant_builder_init (&buttons, G_VARIANT_TYPE ("aa{sv}"));
+  describe_buttons (GTK_WIDGET (self->dialog), &buttons);
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "title", "s", title != NULL ? title : "");
+  g_variant_dict_insert (&dict, "heading", "s", heading != NULL ? heading : "");
+  g_variant_dict_insert (&dict, "visible", "b", gtk_widget_get_visible (GTK_WIDGET (self->dialog)));
+  g_variant_dict_insert_value (&dict, "buttons", g_variant_builder_end (&buttons));
+  return g_variant_dict_end (&dict);
+}
+
 static GVariant *
 inkling_window_describe (InklingWindow *self)
 {
   GVariantDict dict;
   const char *page = adw_view_stack_get_visible_child_name (self->view_stack);
+  InklingApplication *app = INKLING_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
 
   g_variant_dict_init (&dict, NULL);
   g_variant_dict_insert (&dict, "title", "s", gtk_window_get_title (GTK_WINDOW (self)));
@@ -596,6 +705,13 @@ inkling_window_describe (InklingWindow *self)
     g_variant_dict_insert_value (&dict, "images", inkling_images_page_describe (self->images_page));
     g_variant_dict_insert_value (&dict, "model", inkling_model_page_describe (self->model_page));
   }
+  if (self->dialog != NULL)
+    g_variant_dict_insert_value (&dict, "dialog", inkling_window_describe_dialog (self));
+  /* The settings pane, a window of its own, while it is open. */
+  if (app != NULL && inkling_application_get_preferences (app) != NULL)
+    g_variant_dict_insert_value (
+      &dict, "preferences",
+      inkling_preferences_window_describe (inkling_application_get_preferences (app)));
   return g_variant_dict_end (&dict);
 }
 
@@ -678,6 +794,7 @@ inkling_window_dispose (GObject *object)
   InklingWindow *self = INKLING_WINDOW (object);
 
   g_clear_handle_id (&self->state_id, g_source_remove);
+  g_clear_weak_pointer (&self->dialog);
   self->manager = NULL;
 
   G_OBJECT_CLASS (inkling_window_parent_class)->dispose (object);

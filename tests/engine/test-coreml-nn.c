@@ -79,11 +79,11 @@ walk_of (const Field *f)
   return w;
 }
 
-/* The first LEN field `number` of a message, or FALSE. */
+/* The first LEN field `number` of a message, or FALSE (and *out zeroed). */
 static gboolean
 walk_find (Walk w, guint32 number, Field *out)
 {
-  Field f;
+  Field f = {0};
 
   while (walk_next (&w, &f)) {
     if (f.number == number && f.wire == 2) {
@@ -91,6 +91,7 @@ walk_find (Walk w, guint32 number, Field *out)
       return TRUE;
     }
   }
+  *out = (Field){0};
   return FALSE;
 }
 
@@ -805,7 +806,7 @@ test_rgb150_flatten_order (void)
   nn = m->body.nn;
   ws = g_new0 (float, nn->workspace_floats);
   in = one_input ("conv2d_input", smooth_rgb (150, 150));
-  ink_assert_ok (ink_nn_forward (m, in, ws, &err), &err);
+  ink_assert_ok (ink_nn_forward (m, in, ws, false, &err), &err);
   pool = &nn->blobs[ink_nn_find_blob (nn, "max_pool_3")];
   flat = &nn->blobs[ink_nn_find_blob (nn, "model_1/flatten_1/Reshape")];
   g_assert_cmpuint (ink_shape_count (flat->shape), ==, 6272);

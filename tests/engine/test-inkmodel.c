@@ -9,10 +9,12 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ink-crc32.h"
 #include "ink-model-private.h"
 #include "test-util.h"
 
@@ -1493,6 +1495,54 @@ test_atomic_rename_fails (void)
   ink_test_tmpdir_free (dir);
 }
 
+/* A temporary file left by a writer that died (nobody holds it locked) is
+ * removed by the next write of the same file; the temporary file of a live
+ * writer (locked) and files that only look alike are kept. */
+static void
+test_atomic_stale_temps (void)
+{
+  char *dir = ink_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "file", NULL);
+  g_autofree char *stale = g_build_filename (dir, "file.tmp-AbC123", NULL);
+  g_autofree char *live = g_build_filename (dir, "file.tmp-XyZ789", NULL);
+  g_autofree char *short_name = g_build_filename (dir, "file.tmp-short", NULL);
+  g_autofree char *other = g_build_filename (dir, "other.tmp-AbC123", NULL);
+  const char *const kept[] = {"file", "file.tmp-XyZ789", "file.tmp-short", "other.tmp-AbC123",
+                              NULL};
+  InkError err;
+  int fd;
+
+  write_bytes (stale, "dead", 4);
+  write_bytes (live, "live", 4);
+  write_bytes (short_name, "x", 1);
+  write_bytes (other, "x", 1);
+  fd = g_open (live, O_RDONLY, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (flock (fd, LOCK_EX), ==, 0);
+
+  ink_assert_ok (write_chunks (path, "new", "", &err), &err);
+  assert_file_content (path, "new");
+  g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
+  for (int i = 0; kept[i] != NULL; i++) {
+    g_autofree char *p = g_build_filename (dir, kept[i], NULL);
+
+    g_assert_true (g_file_test (p, G_FILE_TEST_EXISTS));
+  }
+  assert_only_files (dir, kept);
+
+  /* its writer gone, the next write removes it */
+  close (fd);
+  ink_assert_ok (write_chunks (path, "newer", "", &err), &err);
+  assert_file_content (path, "newer");
+  g_assert_false (g_file_test (live, G_FILE_TEST_EXISTS));
+  assert_only_files (dir,
+                     (const char *const[]){"file", "file.tmp-short", "other.tmp-AbC123", NULL});
+
+  g_unlink (short_name);
+  g_unlink (other);
+  ink_test_tmpdir_free (dir);
+}
+
 /* Saving a model over an existing model replaces it; a failed save leaves
  * the old model loadable. */
 static void
@@ -1551,6 +1601,45 @@ test_save_over (void)
   ink_test_tmpdir_free (dir);
 }
 
+/* ---- CRC-32 ---- */
+
+/* The engine's CRC-32 (folded with PCLMULQDQ where the processor has it,
+ * else by table) against the bitwise reference: every length around the
+ * folding code's block sizes, at every alignment, whole and in pieces. */
+static void
+test_crc32 (void)
+{
+  gsize size = 70000;
+  guint8 *buf = g_malloc (size + 16);
+
+  for (gsize i = 0; i < size + 16; i++)
+    buf[i] = (guint8) g_test_rand_int ();
+  g_assert_cmphex (ink_crc32 (0, "123456789", 9), ==, 0xCBF43926u);
+  g_assert_cmphex (ink_crc32_portable (0, "123456789", 9), ==, 0xCBF43926u);
+  g_assert_cmphex (ink_crc32 (0, NULL, 0), ==, 0);
+  for (gsize align = 0; align < 16; align++) {
+    for (gsize n = 0; n < 300; n++) {
+      guint32 want = ref_crc32 (buf + align, n);
+      g_assert_cmphex (ink_crc32 (0, buf + align, n), ==, want);
+      g_assert_cmphex (ink_crc32_portable (0, buf + align, n), ==, want);
+    }
+  }
+  {
+    guint32 want = ref_crc32 (buf + 3, size), crc = 0;
+    gsize done = 0, step = 1;
+    g_assert_cmphex (ink_crc32 (0, buf + 3, size), ==, want);
+    /* Pieces of every size from 1 up, crossing the block edges. */
+    while (done < size) {
+      gsize n = MIN (step, size - done);
+      crc = ink_crc32 (crc, buf + 3 + done, n);
+      done += n;
+      step = step * 3 / 2 + 1;
+    }
+    g_assert_cmphex (crc, ==, want);
+  }
+  g_free (buf);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1562,6 +1651,7 @@ main (int argc, char **argv)
   g_test_add_func ("/inkmodel/round-trip/pipeline", test_round_trip_pipeline);
   g_test_add_func ("/inkmodel/round-trip/locale", test_round_trip_locale);
   g_test_add_func ("/inkmodel/layout", test_layout);
+  g_test_add_func ("/inkmodel/crc32", test_crc32);
   g_test_add_func ("/inkmodel/load-fast", test_load_fast);
   g_test_add_func ("/inkmodel/save-unfinished", test_save_unfinished);
   g_test_add_func ("/inkmodel/save-not-finite", test_save_not_finite);
@@ -1575,6 +1665,7 @@ main (int argc, char **argv)
   g_test_add_func ("/inkmodel/atomic/read-only-folder", test_atomic_read_only_folder);
   g_test_add_func ("/inkmodel/atomic/write-fails", test_atomic_write_fails);
   g_test_add_func ("/inkmodel/atomic/rename-fails", test_atomic_rename_fails);
+  g_test_add_func ("/inkmodel/atomic/stale-temps", test_atomic_stale_temps);
   g_test_add_func ("/inkmodel/save-over", test_save_over);
   return g_test_run ();
 }

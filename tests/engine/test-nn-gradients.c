@@ -173,7 +173,7 @@ forward (Net *t, float *ws)
     InkValue *v = ink_test_array (s.h == 1 && s.w == 1 ? 1 : 3, dims, t->x[i]);
     g_assert_cmpint (ink_features_set (f, t->names[i], v), ==, INK_OK);
   }
-  ink_assert_ok (ink_nn_forward (t->m, f, ws, &err), &err);
+  ink_assert_ok (ink_nn_forward (t->m, f, ws, false, &err), &err);
   ink_features_free (f);
 }
 

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ink-nn-private.h"
 #include "test-util.h"
 
 /* Networks are checked against references composed here from plain loops
@@ -1390,6 +1391,107 @@ test_error_unfinished (void)
   ink_model_free (b.m);
 }
 
+/* ---- Fused convolution, activation and max pooling ----
+ *
+ * At inference a convolution followed by an activation and a max pooling
+ * is computed as one when nothing else reads the first two outputs. The
+ * pooled values must be bit for bit those of the layers run one by one,
+ * which is what a network gives when the convolution's output is also a
+ * model output (so it is not fused). */
+
+typedef struct {
+  size_t c, h, w; /* input */
+  size_t oc, k;   /* convolution: out channels, kernel size */
+  InkPaddingType conv_pad;
+  InkActivationType act;
+  size_t pk, ps; /* pooling kernel and stride */
+  InkPaddingType pool_pad;
+  bool fusable;
+} FuseCase;
+
+static InkModel *
+fuse_model (const FuseCase *fc, const float *w, const float *b, bool conv_output)
+{
+  InkLayerSpec conv = {.kind = INK_LAYER_CONVOLUTION};
+  InkLayerSpec act = {.kind = INK_LAYER_ACTIVATION};
+  InkLayerSpec pool = {.kind = INK_LAYER_POOLING};
+  Build bd;
+
+  build_init (&bd, INK_MODEL_NEURAL_NETWORK);
+  build_input (&bd, "x", fc->c, fc->h, fc->w);
+  build_output (&bd, "pool");
+  if (conv_output)
+    build_output (&bd, "conv");
+  conv.params.convolution = (InkConvolutionParams){
+    .out_channels = fc->oc,
+    .kernel_channels = fc->c,
+    .kernel_h = fc->k,
+    .kernel_w = fc->k,
+    .padding = {.type = fc->conv_pad},
+    .has_bias = true,
+    .weights = w,
+    .bias = b,
+  };
+  act.params.activation = (InkActivationParams){.type = fc->act, .alpha = 0.1f};
+  pool.params.pooling = (InkPoolingParams){.type = INK_POOL_MAX,
+                                           .kernel_h = fc->pk,
+                                           .kernel_w = fc->pk,
+                                           .stride_h = fc->ps,
+                                           .stride_w = fc->ps,
+                                           .padding = {.type = fc->pool_pad}};
+  build_layer (&bd, conv, "conv", "x", "conv");
+  build_layer (&bd, act, "act", "conv", "act");
+  build_layer (&bd, pool, "pool", "act", "pool");
+  return build_finish (&bd);
+}
+
+static void
+test_fused_conv_pool (void)
+{
+  static const FuseCase cases[] = {
+    {3, 8, 8, 6, 3, INK_PAD_SAME, INK_ACT_RELU, 2, 2, INK_PAD_VALID, true},
+    {1, 28, 28, 16, 3, INK_PAD_SAME, INK_ACT_RELU, 2, 2, INK_PAD_VALID, true},
+    {16, 7, 7, 9, 3, INK_PAD_SAME, INK_ACT_RELU, 2, 2, INK_PAD_VALID, true},
+    {2, 5, 9, 4, 3, INK_PAD_VALID, INK_ACT_LEAKY_RELU, 3, 2, INK_PAD_VALID, true},
+    {4, 9, 11, 5, 5, INK_PAD_SAME, INK_ACT_TANH, 3, 1, INK_PAD_VALID, true},
+    /* SAME pooling of 7 columns: the last window is cut at the edge. */
+    {3, 7, 7, 4, 3, INK_PAD_SAME, INK_ACT_RELU, 2, 2, INK_PAD_SAME, false},
+  };
+
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const FuseCase *fc = &cases[i];
+    float *w = random_floats (fc->oc * fc->c * fc->k * fc->k, 700 + (guint32) i, -0.5f, 0.5f);
+    float *b = random_floats (fc->oc, 800 + (guint32) i, -0.3f, 0.3f);
+    float *x = random_floats (fc->c * fc->h * fc->w, 900 + (guint32) i, -1.0f, 1.0f);
+    InkModel *fused = fuse_model (fc, w, b, false), *plain = fuse_model (fc, w, b, true);
+    InkFeatures *in = ink_features_new (), *out_f = NULL, *out_p = NULL;
+    const InkValue *vf, *vp;
+    InkError err;
+
+    g_assert_cmpint (fused->body.nn->layers[0].fused, ==, fc->fusable);
+    g_assert_false (plain->body.nn->layers[0].fused);
+    /* Zeros and exact ties in the input too. */
+    for (size_t j = 0; j < fc->c * fc->h * fc->w; j += 7)
+      x[j] = 0.0f;
+    ink_features_set (in, "x", tensor_value (fc->c, fc->h, fc->w, x));
+    ink_assert_ok (ink_model_predict (fused, in, &out_f, &err), &err);
+    ink_assert_ok (ink_model_predict (plain, in, &out_p, &err), &err);
+    vf = ink_features_get (out_f, "pool");
+    vp = ink_features_get (out_p, "pool");
+    g_assert_cmpuint (ink_value_array_count (vf), ==, ink_value_array_count (vp));
+    g_assert_cmpmem (ink_value_array_const_data (vf), ink_value_array_count (vf) * sizeof (float),
+                     ink_value_array_const_data (vp), ink_value_array_count (vp) * sizeof (float));
+    ink_features_free (out_f);
+    ink_features_free (out_p);
+    ink_features_free (in);
+    ink_model_free (fused);
+    ink_model_free (plain);
+    g_free (w);
+    g_free (b);
+    g_free (x);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1407,6 +1509,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/nn/batch", test_batch);
   g_test_add_func ("/engine/nn/concurrency", test_concurrency);
   g_test_add_func ("/engine/nn/inputs/image-other-size", test_image_other_size);
+  g_test_add_func ("/engine/nn/fused-conv-pool", test_fused_conv_pool);
 
   g_test_add_func ("/engine/nn/errors/missing-input", test_error_missing_input);
   g_test_add_func ("/engine/nn/errors/wrong-type", test_error_wrong_type);

@@ -194,6 +194,107 @@ test_model_id (void)
   ink_model_free (m);
 }
 
+/* The id computed from scratch: the hash of the Core ML export. */
+static char *
+export_id (const InkModel *m)
+{
+  InkError err = {0};
+  uint8_t *data = NULL;
+  size_t size = 0;
+  uint8_t digest[INK_SHA256_DIGEST_SIZE];
+  char hex[INK_SHA256_HEX_SIZE];
+
+  ink_assert_ok (ink_coreml_export_memory (m, &data, &size, &err), &err);
+  ink_sha256 (data, size, digest);
+  ink_sha256_hex (digest, hex);
+  free (data);
+  return g_strconcat ("sha256:", hex, NULL);
+}
+
+/* Ids are cached (shared with the update tasks made from a model), and a
+ * change made in place, to the model or to a pipeline's stage, is never
+ * answered with the id of the content before it. */
+static void
+test_model_id_cache (void)
+{
+  InkModel *m = new_knn ("1.0", NULL), *p, *knn, *updated;
+  InkBatch *b3 = batch (3, 7);
+  InkProvenance prov;
+  InkError err = {0};
+  const int64_t shape[] = {DIMS};
+  InkFeatureType x = ink_feature_type_multiarray (INK_ARRAY_FLOAT32, 1, shape);
+  InkFeatureType label = ink_feature_type_string ();
+  InkFeatureType probs = ink_feature_type_dictionary (INK_KEY_STRING);
+  const float v[DIMS] = {1, 2, 3};
+
+  /* The first update computes the base's id; the model then knows it, and
+   * a second update records the same. */
+  for (int round = 0; round < 2; round++) {
+    g_autofree char *want = export_id (m), *got = NULL;
+    updated = update (m, b3);
+    g_assert_true (ink_model_get_provenance (updated, &prov));
+    g_assert_cmpstr (prov.base_id, ==, want);
+    got = model_id (m);
+    g_assert_cmpstr (got, ==, want);
+    ink_model_free (updated);
+  }
+  /* In-place changes: examples, k, metadata. */
+  {
+    g_autofree char *before = model_id (m), *after = NULL, *want = NULL;
+    ink_assert_ok (ink_knn_add_example_string (m, v, "sun", &err), &err);
+    after = model_id (m);
+    want = export_id (m);
+    g_assert_cmpstr (after, !=, before);
+    g_assert_cmpstr (after, ==, want);
+  }
+  {
+    g_autofree char *before = model_id (m), *after = NULL, *want = NULL;
+    ink_assert_ok (ink_knn_remove_example (m, 0, &err), &err);
+    after = model_id (m);
+    want = export_id (m);
+    g_assert_cmpstr (after, !=, before);
+    g_assert_cmpstr (after, ==, want);
+  }
+  {
+    g_autofree char *before = model_id (m), *after = NULL, *want = NULL;
+    ink_assert_ok (ink_model_set_user_metadata (m, "com.example.note", "changed"), &err);
+    after = model_id (m);
+    want = export_id (m);
+    g_assert_cmpstr (after, !=, before);
+    g_assert_cmpstr (after, ==, want);
+  }
+  /* An update from the changed model records the new id. */
+  {
+    g_autofree char *want = export_id (m);
+    updated = update (m, b3);
+    g_assert_true (ink_model_get_provenance (updated, &prov));
+    g_assert_cmpstr (prov.base_id, ==, want);
+    ink_model_free (updated);
+  }
+  ink_model_free (m);
+
+  /* A pipeline whose k-NN stage is changed through the stage. */
+  p = ink_pipeline_new (INK_MODEL_PIPELINE_CLASSIFIER);
+  ink_assert_ok (ink_model_add_input (p, "x", &x, "", &err), &err);
+  ink_assert_ok (ink_model_add_output (p, "label", &label, "", &err), &err);
+  ink_assert_ok (ink_model_add_output (p, "labelProbability", &probs, "", &err), &err);
+  ink_assert_ok (ink_model_set_predicted_feature_name (p, "label"), &err);
+  ink_assert_ok (ink_model_set_predicted_probabilities_name (p, "labelProbability"), &err);
+  ink_assert_ok (ink_pipeline_add_model (p, "knn", new_knn ("1.0", NULL), &err), &err);
+  ink_assert_ok (ink_model_finish (p, &err), &err);
+  knn = ink_pipeline_get_model (p, 0);
+  {
+    g_autofree char *before = model_id (p), *after = NULL, *want = NULL;
+    ink_assert_ok (ink_knn_add_example_string (knn, v, "moon", &err), &err);
+    after = model_id (p);
+    want = export_id (p);
+    g_assert_cmpstr (after, !=, before);
+    g_assert_cmpstr (after, ==, want);
+  }
+  ink_model_free (p);
+  ink_batch_free (b3);
+}
+
 /* ---- Provenance ---- */
 
 static void
@@ -451,6 +552,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/provenance/sha256", test_sha256_vectors);
   g_test_add_func ("/engine/provenance/model-id", test_model_id);
+  g_test_add_func ("/engine/provenance/model-id-cache", test_model_id_cache);
   g_test_add_func ("/engine/provenance/record", test_provenance);
   g_test_add_func ("/engine/provenance/save-load", test_save_load);
   g_test_add_func ("/engine/provenance/fixture-round-trip", test_fixture_round_trip);

@@ -506,6 +506,66 @@ test_open_model (Fixture *f, gconstpointer data)
   assert_guesses_hourglass (f, TRUE);
 }
 
+/* A personalized model opened as the base (an export of one): its own
+ * examples are part of the base, so only the store's count as the user's,
+ * after teaching more and after a restart, which finds the model in step
+ * (no rebuild) from the personalized model alone. */
+static void
+test_open_personalized (Fixture *f, gconstpointer data)
+{
+  g_autoptr (InklingSticker) sticker = teach_hourglass (f);
+  g_autofree char *path = g_build_filename (f->dir, "mine.mlmodel", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GAsyncResult) exported = NULL;
+  g_autoptr (GAsyncResult) opened = NULL;
+  g_autoptr (GAsyncResult) taught = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (InklingSticker) again = NULL;
+  InkDrawing *drawing;
+  InkProvenance p;
+  InkModel *model;
+
+  inkling_model_manager_export_async (f->manager, file, NULL, store_result, &exported);
+  g_assert_true (inkling_model_manager_export_finish (f->manager, wait_for (&exported), &error));
+  g_assert_no_error (error);
+  model = ink_coreml_compile_file (path, NULL);
+  g_assert_nonnull (model);
+  g_assert_true (ink_model_get_provenance (model, &p));
+  g_assert_cmpint (p.examples, ==, 3);
+  ink_model_free (model);
+
+  inkling_model_manager_open_model_async (f->manager, file, NULL, store_result, &opened);
+  g_assert_true (inkling_model_manager_open_model_finish (f->manager, wait_for (&opened), &error));
+  g_assert_no_error (error);
+  wait_idle (f);
+  g_assert_cmpstr (inkling_model_manager_get_model_source (f->manager), ==,
+                   INKLING_MODEL_SOURCE_PERSONALIZED);
+  g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, 3);
+  g_assert_true (ink_model_get_provenance (inkling_model_manager_get_model (f->manager), &p));
+  g_assert_cmpint (p.examples, ==, 6);
+
+  drawing = hourglass (300);
+  inkling_model_manager_teach_async (f->manager, "hourglass", NULL,
+                                     (const InkDrawing *const *) &drawing, 1, NULL, store_result,
+                                     &taught);
+  ink_drawing_free (drawing);
+  again = inkling_model_manager_teach_finish (f->manager, wait_for (&taught), &error);
+  g_assert_no_error (error);
+  wait_idle (f);
+  g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, 4);
+
+  g_clear_object (&sticker);
+  g_clear_object (&again);
+  close_manager (f);
+  open_manager (f);
+  g_assert_cmpuint (f->messages->len, ==, 0);
+  g_assert_false (inkling_model_manager_get_busy (f->manager));
+  g_assert_cmpstr (inkling_model_manager_get_model_source (f->manager), ==,
+                   INKLING_MODEL_SOURCE_PERSONALIZED);
+  g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, 4);
+  assert_guesses_hourglass (f, TRUE);
+}
+
 /* ---- Images ---- */
 
 static void
@@ -705,6 +765,7 @@ main (int argc, char **argv)
   ADD ("/model-manager/stale", test_stale);
   ADD ("/model-manager/export", test_export);
   ADD ("/model-manager/open-model", test_open_model);
+  ADD ("/model-manager/open-personalized", test_open_personalized);
   ADD ("/model-manager/images", test_images);
   ADD ("/model-manager/images-cancel", test_images_cancel);
 #undef ADD

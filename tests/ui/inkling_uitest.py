@@ -3,13 +3,17 @@
 # TAP output, a private Xvfb, a private D-Bus session bus, the app's
 # environment, its window, org.gtk.Actions calls over D-Bus, the test state
 # file the app writes when $INKLING_TEST_STATE_FILE is set, screenshots,
-# and strokes drawn with xdotool as real pointer events.
+# and strokes drawn with xdotool as real pointer events; the drawings and
+# checks the flow tests share (test-flows.py, test-model-flows.py).
 #
 # SPDX-License-Identifier: MIT
 
 import json
+import math
 import os
+import random
 import select
+import shutil
 import signal
 import subprocess
 import time
@@ -118,14 +122,21 @@ def stop(proc, timeout=5):
         proc.wait()
 
 
-def private_env(display, home, bus=None):
-    """An environment that touches nothing of the user's and no real session."""
+def private_env(display, home, bus=None, animations=False):
+    """An environment that touches nothing of the user's and no real session.
+    Animations are off unless asked for: on a loaded machine a stack's slide
+    can stall between two reads of the state file, and bounds read mid-slide
+    would put the pointer off the canvas."""
     env = dict(os.environ)
     for name in ('HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME',
                  'XDG_STATE_HOME', 'XDG_RUNTIME_DIR'):
         path = os.path.join(home, name.lower())
         os.makedirs(path, mode=0o700, exist_ok=True)
         env[name] = path
+    gtk_config = os.path.join(env['XDG_CONFIG_HOME'], 'gtk-4.0')
+    os.makedirs(gtk_config, exist_ok=True)
+    with open(os.path.join(gtk_config, 'settings.ini'), 'w') as f:
+        f.write('[Settings]\ngtk-enable-animations=%s\n' % ('true' if animations else 'false'))
     env.pop('WAYLAND_DISPLAY', None)
     env.pop('DBUS_SESSION_BUS_ADDRESS', None)
     if bus is not None:
@@ -316,3 +327,133 @@ def draw_strokes(env, wid, bounds, strokes, margin=0.15):
         argv += ['mouseup', '1']
         run(argv, env, timeout=60)
         time.sleep(0.05)
+
+
+# ---- Drawings (points in any unit, y down) ----
+
+def heart(n=64):
+    """The classic heart curve, in one stroke from its top notch."""
+    points = []
+    for i in range(n + 1):
+        t = 2 * math.pi * i / n
+        points.append((16 * math.sin(t) ** 3,
+                       -(13 * math.cos(t) - 5 * math.cos(2 * t) - 2 * math.cos(3 * t)
+                         - math.cos(4 * t))))
+    return [points]
+
+
+def fish(seed):
+    """An oval body, a triangular tail and an eye, a little different for
+    each seed, as a person's drawings are."""
+    r = random.Random(seed)
+    stretch = r.uniform(0.9, 1.1)
+    body = []
+    for i in range(41):
+        a = 2 * math.pi * i / 40
+        body.append((1.2 * stretch * math.cos(a) + r.uniform(-0.02, 0.02),
+                     0.6 * math.sin(a) + r.uniform(-0.02, 0.02)))
+    x = -1.2 * stretch
+    tail = [(x + 0.05, 0), (x - 0.6 + r.uniform(-0.06, 0.06), -0.55 + r.uniform(-0.06, 0.06)),
+            (x - 0.6 + r.uniform(-0.06, 0.06), 0.55 + r.uniform(-0.06, 0.06)), (x + 0.05, 0)]
+    eye = [(0.7 * stretch, -0.15), (0.75 * stretch, -0.12)]
+    return [body, tail, eye]
+
+
+# ---- Checks shared by the flow tests ----
+
+def settled_guesses(state):
+    """The Draw page shows the guesses for the finished drawing on it."""
+    d = state['draw']
+    return d['strokes'] > 0 and not d['in-stroke'] and d['pending'] == 0 and \
+        d['guessed-revision'] == d['revision'] and len(d['guesses']) > 0
+
+
+def guess_labels(state):
+    return [(g['label'], g['percent']) for g in state['draw']['guesses']]
+
+
+def show_empty_canvas(tap, app, what):
+    """The Draw page with a cleared canvas, once it is still; returns the
+    state, or None when it did not show."""
+    app.activate('page', '<"draw">')
+    app.activate('clear')
+    state, ok = app.wait_state(lambda s: s['page'] == 'draw' and s['draw']['strokes'] == 0
+                               and s['draw']['canvas']['width'] > 0)
+    if not tap.ok(ok, f'{what}: the Draw page shows an empty canvas'):
+        return None
+    state, ok = app.wait_still(lambda s: s['draw']['canvas'])
+    return state
+
+
+def draw_and_guess(tap, app, drawing, expected, what, top=True):
+    """Draws on the Draw page and checks the guesses: with top, that the
+    first is expected; else that expected is not the first."""
+    state = show_empty_canvas(tap, app, what)
+    if state is None:
+        return None
+    draw_strokes(app.env, app.wid, state['draw']['canvas'], drawing)
+    state, ok = app.wait_state(
+        lambda s: settled_guesses(s) and s['draw']['strokes'] == len(drawing))
+    strokes = state['draw']['strokes'] if state else None
+    tap.ok(ok and strokes == len(drawing),
+           f'{what}: {len(drawing)} strokes drawn and guessed',
+           f'strokes {strokes}; guesses {guess_labels(state) if state else None}')
+    first = state['draw']['guesses'][0]['label'] if ok else None
+    if top:
+        tap.ok(first == expected, f'{what}: the top guess is "{expected}"',
+               f'guesses {guess_labels(state) if state else None}')
+    else:
+        tap.ok(ok and first != expected, f'{what}: the top guess is no longer "{expected}"',
+               f'guesses {guess_labels(state) if state else None}')
+    return state
+
+
+def screenshot(tap, app, artifacts, name):
+    path = os.path.join(artifacts, name + '.png')
+    stddev = take_screenshot(path, app.wid, app.env, crop=True)
+    tap.ok(os.path.exists(path) and stddev is not None and stddev > MIN_STDDEV,
+           f'screenshot {name}.png saved and not blank', f'{path}: stddev {stddev}')
+
+
+def start_app(tap, app_path, env, artifacts, name, what, argv=()):
+    """Starts the app (logging to ARTIFACTS/NAME.log, its state in
+    ARTIFACTS/NAME-state.json) and waits for its pages and model; returns
+    the App, or None (reported) when it did not get there."""
+    app = App([app_path] + list(argv), env, os.path.join(artifacts, f'{name}.log'),
+              os.path.join(artifacts, f'{name}-state.json'))
+    wid = app.wait_window()
+    if not tap.ok(wid is not None, f'{what}: the window appears'):
+        tap.diag(app.log())
+        app.stop()
+        return None
+    state, ok = app.wait_state(lambda s: s['view'] == 'main' and
+                               s['draw']['canvas']['width'] > 0 and not s['busy'])
+    if not tap.ok(ok, f'{what}: the pages show and the model is ready',
+                  json.dumps(state)[:2000] if state else 'no state file'):
+        app.stop()
+        return None
+    return app
+
+
+def quit_app(tap, app, what):
+    status = app.quit()
+    tap.ok(status == 0, f'{what}: app.quit exits with status 0', f'exit status {status}')
+    if status != 0:
+        tap.diag(app.log())
+
+
+def compile_schema(schema, home, overrides=None):
+    """Compiles the app's schema into a private folder (for
+    $GSETTINGS_SCHEMA_DIR), with a vendor override of the keys in
+    overrides (name to GVariant text) when given."""
+    folder = os.path.join(home, 'schemas')
+    os.makedirs(folder, exist_ok=True)
+    shutil.copy(schema, folder)
+    schema_id = os.path.basename(schema)[:-len('.gschema.xml')]
+    if overrides:
+        with open(os.path.join(folder, '90-test.gschema.override'), 'w') as f:
+            f.write(f'[{schema_id}]\n')
+            for key, value in overrides.items():
+                f.write(f'{key}={value}\n')
+    subprocess.run(['glib-compile-schemas', '--strict', folder], check=True)
+    return folder

@@ -21,11 +21,8 @@
 
 import argparse
 import json
-import math
 import os
-import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,99 +32,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import inkling_uitest as u  # noqa: E402
 
 TOOLS = ['Xvfb', 'xdotool', 'import', 'convert', 'dbus-daemon', 'gdbus']
-
-
-# ---- Drawings (points in any unit, y down) ----
-
-def heart(n=64):
-    """The classic heart curve, in one stroke from its top notch."""
-    points = []
-    for i in range(n + 1):
-        t = 2 * math.pi * i / n
-        points.append((16 * math.sin(t) ** 3,
-                       -(13 * math.cos(t) - 5 * math.cos(2 * t) - 2 * math.cos(3 * t)
-                         - math.cos(4 * t))))
-    return [points]
-
-
-def fish(seed):
-    """An oval body, a triangular tail and an eye, a little different for
-    each seed, as a person's drawings are."""
-    r = random.Random(seed)
-    stretch = r.uniform(0.9, 1.1)
-    body = []
-    for i in range(41):
-        a = 2 * math.pi * i / 40
-        body.append((1.2 * stretch * math.cos(a) + r.uniform(-0.02, 0.02),
-                     0.6 * math.sin(a) + r.uniform(-0.02, 0.02)))
-    x = -1.2 * stretch
-    tail = [(x + 0.05, 0), (x - 0.6 + r.uniform(-0.06, 0.06), -0.55 + r.uniform(-0.06, 0.06)),
-            (x - 0.6 + r.uniform(-0.06, 0.06), 0.55 + r.uniform(-0.06, 0.06)), (x + 0.05, 0)]
-    eye = [(0.7 * stretch, -0.15), (0.75 * stretch, -0.12)]
-    return [body, tail, eye]
-
-
-# ---- Checks ----
-
-def settled_guesses(state):
-    """The Draw page shows the guesses for the finished drawing on it."""
-    d = state['draw']
-    return d['strokes'] > 0 and not d['in-stroke'] and d['pending'] == 0 and \
-        d['guessed-revision'] == d['revision'] and len(d['guesses']) > 0
-
-
-def guess_labels(state):
-    return [(g['label'], g['percent']) for g in state['draw']['guesses']]
-
-
-def draw_and_guess(tap, app, drawing, expected, what):
-    app.activate('page', '<"draw">')
-    app.activate('clear')
-    state, ok = app.wait_state(lambda s: s['page'] == 'draw' and s['draw']['strokes'] == 0
-                               and s['draw']['canvas']['width'] > 0)
-    if not tap.ok(ok, f'{what}: the Draw page shows an empty canvas'):
-        return state
-    state, ok = app.wait_still(lambda s: s['draw']['canvas'])
-    u.draw_strokes(app.env, app.wid, state['draw']['canvas'], drawing)
-    state, ok = app.wait_state(
-        lambda s: settled_guesses(s) and s['draw']['strokes'] == len(drawing))
-    strokes = state['draw']['strokes'] if state else None
-    tap.ok(ok and strokes == len(drawing),
-           f'{what}: {len(drawing)} strokes drawn and guessed',
-           f'strokes {strokes}; guesses {guess_labels(state) if state else None}')
-    top = state['draw']['guesses'][0]['label'] if ok else None
-    tap.ok(top == expected, f'{what}: the top guess is "{expected}"',
-           f'guesses {guess_labels(state) if state else None}')
-    return state
-
-
-def screenshot(tap, app, args, name):
-    path = os.path.join(args.artifacts, name + '.png')
-    stddev = u.take_screenshot(path, app.wid, app.env, crop=True)
-    tap.ok(os.path.exists(path) and stddev is not None and stddev > u.MIN_STDDEV,
-           f'screenshot {name}.png saved and not blank', f'{path}: stddev {stddev}')
-
-
-def start_app(tap, args, env, run_name):
-    app = u.App([args.app], env, os.path.join(args.artifacts, f'flows-{run_name}.log'),
-                os.path.join(args.artifacts, f'flows-{run_name}-state.json'))
-    wid = app.wait_window()
-    if not tap.ok(wid is not None, f'{run_name}: the window appears'):
-        tap.diag(app.log())
-        return None
-    state, ok = app.wait_state(lambda s: s['view'] == 'main' and
-                               s['draw']['canvas']['width'] > 0 and not s['busy'])
-    if not tap.ok(ok, f'{run_name}: the pages show and the model is ready',
-                  json.dumps(state)[:2000] if state else 'no state file'):
-        return None
-    return app
-
-
-def quit_app(tap, app, run_name):
-    status = app.quit()
-    tap.ok(status == 0, f'{run_name}: app.quit exits with status 0', f'exit status {status}')
-    if status != 0:
-        tap.diag(app.log())
 
 
 # ---- First run ----
@@ -152,7 +56,7 @@ def new_sticker(tap, app, args):
         return False
 
     for i in range(3):
-        drawing = fish(100 + i)
+        drawing = u.fish(100 + i)
         # The steps slide in: draw once the canvas is still.
         state, ok = app.wait_still(lambda s: s['stickers']['editor']['canvas'])
         u.draw_strokes(app.env, app.wid, state['stickers']['editor']['canvas'], drawing,
@@ -162,7 +66,7 @@ def new_sticker(tap, app, args):
         tap.ok(ok, f'new sticker: drawing {i + 1} is on the small canvas')
         if i == 2:
             # The third drawing, on the canvas under the first two.
-            screenshot(tap, app, args, 'sticker-being-taught')
+            u.screenshot(tap, app, args.artifacts, 'sticker-being-taught')
         app.activate('sticker-add-drawing')
         state, ok = app.wait_state(lambda s, n=i + 1: s['stickers']['editor']['drawings'] == n)
         tap.ok(ok, f'new sticker: drawing {i + 1} taken')
@@ -173,14 +77,14 @@ def new_sticker(tap, app, args):
     editor = state['stickers']['editor'] if state else {}
     tap.ok(ok and editor.get('progress') == 1.0, 'new sticker: personalized, progress full',
            json.dumps(editor))
-    screenshot(tap, app, args, 'sticker-ready')
+    u.screenshot(tap, app, args.artifacts, 'sticker-ready')
     app.activate('sticker-close')
     state, ok = app.wait_state(
         lambda s: s['stickers']['view'] == 'list' and
         any(r['label'] == 'fish' and r['thumbnails'] == 3 for r in s['stickers']['stickers']))
     tap.ok(ok, 'stickers page: "fish" is listed with 3 example thumbnails',
            json.dumps(state['stickers']['stickers'] if state else None))
-    screenshot(tap, app, args, 'stickers')
+    u.screenshot(tap, app, args.artifacts, 'stickers')
     return True
 
 
@@ -196,7 +100,7 @@ def images(tap, app, args):
            json.dumps(state['images']['images'][:3] if state else None))
     if not ok:
         return False
-    screenshot(tap, app, args, 'images-imported')
+    u.screenshot(tap, app, args.artifacts, 'images-imported')
 
     # Relabel every image with its true class.
     truth = {d['file']: d['label'] for d in demo}
@@ -231,29 +135,29 @@ def images(tap, app, args):
     tap.ok(len(seen_points) >= 2 or not seen_running,
            'images: the loss chart grew while training ran',
            f'loss points seen while training: {sorted(seen_points)}')
-    screenshot(tap, app, args, 'images-trained')
+    u.screenshot(tap, app, args.artifacts, 'images-trained')
     return True
 
 
 def first_run(tap, args, env):
-    app = start_app(tap, args, env, 'first-run')
+    app = u.start_app(tap, args.app, env, args.artifacts, 'flows-first-run', 'first-run')
     if app is None:
         return False
     try:
-        state = draw_and_guess(tap, app, heart(), 'heart', 'starter doodle')
-        screenshot(tap, app, args, 'draw')
+        state = u.draw_and_guess(tap, app, u.heart(), 'heart', 'starter doodle')
+        u.screenshot(tap, app, args.artifacts, 'draw')
 
         # Undo and redo the last stroke through the accelerators' actions.
         app.activate('undo')
         s, ok = app.wait_state(lambda s: s['draw']['strokes'] == 0)
         tap.ok(ok, 'draw: undo removes the stroke')
         app.activate('redo')
-        s, ok = app.wait_state(lambda s: s['draw']['strokes'] == 1 and settled_guesses(s))
+        s, ok = app.wait_state(lambda s: s['draw']['strokes'] == 1 and u.settled_guesses(s))
         tap.ok(ok and s['draw']['guesses'][0]['label'] == 'heart',
                'draw: redo puts it back, and it is guessed again')
 
         if new_sticker(tap, app, args):
-            draw_and_guess(tap, app, fish(200), 'fish', 'new sticker, fourth drawing')
+            u.draw_and_guess(tap, app, u.fish(200), 'fish', 'new sticker, fourth drawing')
 
         images(tap, app, args)
 
@@ -262,7 +166,7 @@ def first_run(tap, args, env):
                                    s['model']['examples'] == '3' and s['model']['history'] >= 2)
         tap.ok(ok, 'model page: 3 examples and the update history',
                json.dumps(state['model'] if state else None))
-        screenshot(tap, app, args, 'model')
+        u.screenshot(tap, app, args.artifacts, 'model')
 
         # F11 (the accelerator of win.presenter) enters presenter mode.
         u.run(['xdotool', 'windowfocus', '--sync', app.wid], app.env, timeout=5)
@@ -277,20 +181,20 @@ def first_run(tap, args, env):
         if ok:
             app.activate('clear')
             state, _ = app.wait_still(lambda s: s['draw']['canvas'])
-            u.draw_strokes(app.env, app.wid, state['draw']['canvas'], heart())
-            app.wait_state(settled_guesses)
-            screenshot(tap, app, args, 'presenter')
+            u.draw_strokes(app.env, app.wid, state['draw']['canvas'], u.heart())
+            app.wait_state(u.settled_guesses)
+            u.screenshot(tap, app, args.artifacts, 'presenter')
         u.run(['xdotool', 'key', 'Escape'], app.env, timeout=5)
         state, ok = app.wait_state(lambda s: not s['presenter'])
         tap.ok(ok, 'presenter mode: Escape leaves it')
-        quit_app(tap, app, 'first run')
+        u.quit_app(tap, app, 'first run')
     finally:
         app.stop()
     return True
 
 
 def second_run(tap, args, env):
-    app = start_app(tap, args, env, 'second-run')
+    app = u.start_app(tap, args.app, env, args.artifacts, 'flows-second-run', 'second-run')
     if app is None:
         return
     try:
@@ -306,25 +210,10 @@ def second_run(tap, args, env):
                'after a restart: the images and their labels are kept')
         tap.ok(state['model']['examples'] == '3' and 'Personalized' in state['model']['source'],
                'after a restart: the personalized model runs', json.dumps(state['model']))
-        draw_and_guess(tap, app, fish(300), 'fish', 'after a restart')
-        quit_app(tap, app, 'second run')
+        u.draw_and_guess(tap, app, u.fish(300), 'fish', 'after a restart')
+        u.quit_app(tap, app, 'second run')
     finally:
         app.stop()
-
-
-def compile_schema(schema, home):
-    """Compiles the app's schema into a private folder, with a vendor
-    override for more training epochs: with the defaults, the demo images
-    train in a few frames on an idle machine, too fast to watch the loss
-    chart grow."""
-    folder = os.path.join(home, 'schemas')
-    os.makedirs(folder, exist_ok=True)
-    shutil.copy(schema, folder)
-    schema_id = os.path.basename(schema)[:-len('.gschema.xml')]
-    with open(os.path.join(folder, '90-test.gschema.override'), 'w') as f:
-        f.write(f'[{schema_id}]\ntrain-epochs=60\n')
-    subprocess.run(['glib-compile-schemas', '--strict', folder], check=True)
-    return folder
 
 
 def main():
@@ -359,7 +248,11 @@ def main():
             env['INKLING_IMAGE_MODEL'] = os.path.abspath(args.image_model)
             env['INKLING_DEMO_IMAGES'] = os.path.abspath(args.demo_images)
             if args.schema:
-                env['GSETTINGS_SCHEMA_DIR'] = compile_schema(args.schema, home)
+                # More training epochs (a vendor override): with the
+                # defaults, the demo images train in a few frames on an idle
+                # machine, too fast to watch the loss chart grow.
+                env['GSETTINGS_SCHEMA_DIR'] = u.compile_schema(args.schema, home,
+                                                               {'train-epochs': '60'})
             if first_run(tap, args, env):
                 second_run(tap, args, env)
         finally:

@@ -1,0 +1,680 @@
+/* test-updater.c: InklingUpdater against a real model server: a site
+ * written by `inkling-cli publish` (the bundled model as 1.0.0 and 2.0.0)
+ * and served by `inkling-cli serve` on 127.0.0.1, with a real store, model
+ * manager and model folder. Check, install (the user's examples applied to
+ * the new base model), rollback, reset, errors, a teach racing an install,
+ * shutting down during an install, and the automatic update.
+ *
+ * $INKLING_CLI is the inkling-cli to run; $INKLING_BUNDLED_MODEL the
+ * bundled model (data/drawing-classifier.mlmodel, version 1.0.0).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <glib/gstdio.h>
+
+#include "ink.h"
+#include "inkling-error.h"
+#include "inkling-updater.h"
+
+/* A guard against hanging (not a timing check): seconds. */
+#define DEADLINE_S 240
+
+typedef struct {
+  char *dir;
+  char *site;
+  char *url;
+  GSubprocess *server;
+  InklingStore *store;
+  InklingModelManager *manager;
+  InklingUpdater *updater;
+  GPtrArray *messages;
+} Fixture;
+
+/* ---- The server ---- */
+
+static void
+run_cli (const char *const *argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+
+  g_ptr_array_add (args, (gpointer) g_getenv ("INKLING_CLI"));
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) argv[i]);
+  g_ptr_array_add (args, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("inkling-cli %s failed: %s%s", argv[0], out, err);
+}
+
+static void
+publish_site (Fixture *f)
+{
+  const char *model = g_getenv ("INKLING_BUNDLED_MODEL");
+
+  g_assert_nonnull (g_getenv ("INKLING_CLI"));
+  g_assert_nonnull (model);
+  f->site = g_build_filename (f->dir, "site", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (f->site, 0700), ==, 0);
+  run_cli ((const char *const[]){"publish", f->site, model, "--version", "1.0.0", "--notes",
+                                 "the first", NULL});
+  run_cli ((const char *const[]){"publish", f->site, model, "--version", "2.0.0", "--notes",
+                                 "the second", NULL});
+}
+
+static void
+start_server (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+
+  f->server =
+    g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                      g_getenv ("INKLING_CLI"), "serve", f->site, "--port", "0", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->server));
+  f->url = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (f->url, "http://127.0.0.1:"));
+  g_test_message ("serving %s on %s", f->site, f->url);
+}
+
+/* ---- The app's side ---- */
+
+static void
+on_message (InklingUpdater *updater, const char *text, Fixture *f)
+{
+  g_test_message ("message: %s", text);
+  g_ptr_array_add (f->messages, g_strdup (text));
+}
+
+static void
+iterate_until (gboolean (*done) (Fixture *f), Fixture *f)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  while (!done (f)) {
+    if (g_get_monotonic_time () > deadline)
+      g_error ("gave up waiting");
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (1000);
+  }
+}
+
+static gboolean
+all_idle (Fixture *f)
+{
+  return !inkling_updater_get_busy (f->updater) && !inkling_model_manager_get_busy (f->manager);
+}
+
+static void
+wait_idle (Fixture *f)
+{
+  iterate_until (all_idle, f);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+open_app (Fixture *f)
+{
+  g_autofree char *db = g_build_filename (f->dir, "data", "inkling.db", NULL);
+  g_autofree char *models = g_build_filename (f->dir, "data", "models", NULL);
+  g_autoptr (GError) error = NULL;
+
+  f->store = inkling_store_open (db, 0, &error);
+  g_assert_no_error (error);
+  f->manager = inkling_model_manager_new (f->store, models, NULL, NULL);
+  g_assert_true (inkling_model_manager_start (f->manager, &error));
+  g_assert_no_error (error);
+  f->updater = inkling_updater_new (f->manager);
+  g_signal_connect (f->updater, "message", G_CALLBACK (on_message), f);
+  wait_idle (f);
+}
+
+static void
+close_app (Fixture *f)
+{
+  if (f->updater != NULL) {
+    wait_idle (f);
+    inkling_updater_shutdown (f->updater);
+  }
+  g_clear_object (&f->updater);
+  g_clear_object (&f->manager);
+  g_clear_object (&f->store);
+}
+
+static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
+    g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+    const char *name;
+
+    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      remove_tree (child);
+    }
+    g_rmdir (path);
+  } else {
+    g_unlink (path);
+  }
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("inkling-updater-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->messages = g_ptr_array_new_with_free_func (g_free);
+  publish_site (f);
+  start_server (f);
+  open_app (f);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  close_app (f);
+  g_subprocess_force_exit (f->server);
+  g_subprocess_wait (f->server, NULL, NULL);
+  g_clear_object (&f->server);
+  remove_tree (f->dir);
+  g_ptr_array_unref (f->messages);
+  g_free (f->url);
+  g_free (f->site);
+  g_free (f->dir);
+}
+
+/* ---- Operations ---- */
+
+static void
+store_result (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  while (*slot == NULL) {
+    if (g_get_monotonic_time () > deadline)
+      g_error ("gave up waiting for a result");
+    g_main_context_iteration (NULL, TRUE);
+  }
+  return *slot;
+}
+
+typedef enum {
+  CHECK,
+  INSTALL,
+  ROLLBACK,
+  RESET,
+} Kind;
+
+/* Runs an operation to its end (and the model switch it makes); its
+ * summary, or NULL with error. */
+static char *
+run (Fixture *f, Kind kind, const char *name, GError **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  char *summary;
+
+  switch (kind) {
+  case CHECK: inkling_updater_check_async (f->updater, NULL, store_result, &result); break;
+  case INSTALL:
+    inkling_updater_install_async (f->updater, name, NULL, store_result, &result);
+    break;
+  case ROLLBACK: inkling_updater_rollback_async (f->updater, NULL, store_result, &result); break;
+  case RESET: inkling_updater_reset_async (f->updater, NULL, store_result, &result); break;
+  }
+  g_assert_true (inkling_updater_get_busy (f->updater));
+  summary = inkling_updater_finish (f->updater, wait_for (&result), error);
+  wait_idle (f);
+  g_test_message ("-> %s", summary != NULL ? summary : (*error)->message);
+  return summary;
+}
+
+static char *
+run_ok (Fixture *f, Kind kind, const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  char *summary = run (f, kind, name, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (summary);
+  return summary;
+}
+
+static void
+set_server (Fixture *f)
+{
+  g_object_set (f->updater, "server-url", f->url, NULL);
+}
+
+static void
+assert_model (Fixture *f, const char *version, const char *source)
+{
+  g_assert_cmpstr (inkling_model_manager_get_model_version (f->manager), ==, version);
+  g_assert_cmpstr (inkling_model_manager_get_model_source (f->manager), ==, source);
+}
+
+static InkDrawing *
+hourglass (guint32 seed)
+{
+  static const double corners[][2] = {{30, 20}, {170, 20}, {30, 180}, {170, 180}, {30, 20}};
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+  InkDrawing *drawing = ink_drawing_new ();
+
+  g_assert_cmpint (ink_drawing_begin_stroke (drawing, NULL), ==, INK_OK);
+  for (guint i = 0; i < G_N_ELEMENTS (corners); i++)
+    g_assert_cmpint (ink_drawing_add_point (drawing,
+                                            corners[i][0] + g_rand_double_range (rand, -4, 4),
+                                            corners[i][1] + g_rand_double_range (rand, -4, 4),
+                                            INK_PRESSURE_DEFAULT, -1, NULL),
+                     ==, INK_OK);
+  ink_drawing_end_stroke (drawing);
+  return drawing;
+}
+
+/* Starts teaching one hourglass; the store has it at once. */
+static void
+teach_async (Fixture *f, guint32 seed, GAsyncResult **result)
+{
+  InkDrawing *drawing = hourglass (seed);
+
+  inkling_model_manager_teach_async (f->manager, "hourglass", "⌛",
+                                     (const InkDrawing *const *) &drawing, 1, NULL, store_result,
+                                     result);
+  ink_drawing_free (drawing);
+}
+
+static void
+teach (Fixture *f, guint32 seed)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (InklingSticker) sticker = NULL;
+
+  teach_async (f, seed, &result);
+  sticker = inkling_model_manager_teach_finish (f->manager, wait_for (&result), &error);
+  g_assert_no_error (error);
+  wait_idle (f);
+}
+
+static InklingAvailableModel *
+find_available (Fixture *f, const char *version)
+{
+  GListModel *list = inkling_updater_get_available (f->updater);
+
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++) {
+    g_autoptr (InklingAvailableModel) m = g_list_model_get_item (list, i);
+
+    if (g_strcmp0 (inkling_available_model_get_version (m), version) == 0)
+      return g_steal_pointer (&m);
+  }
+  return NULL;
+}
+
+static gboolean
+log_mentions (Fixture *f, const char *text)
+{
+  const char *const *lines = inkling_updater_get_log (f->updater);
+
+  for (guint i = 0; lines[i] != NULL; i++) {
+    if (strstr (lines[i], text) != NULL)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* ---- Tests ---- */
+
+static void
+test_status (Fixture *f, gconstpointer data)
+{
+  g_assert_false (inkling_updater_get_busy (f->updater));
+  g_assert_cmpstr (inkling_updater_get_operation (f->updater), ==, "");
+  g_assert_cmpstr (inkling_updater_get_active_name (f->updater), ==, "1.0.0 (bundled)");
+  g_assert_cmpstr (inkling_updater_get_previous_name (f->updater), ==, "");
+  g_assert_cmpstr (inkling_updater_get_problem (f->updater), ==, "");
+  g_assert_cmpint (inkling_updater_get_last_check (f->updater), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (inkling_updater_get_available (f->updater)), ==, 0);
+  /* Automatic checks are off: nothing is armed. */
+  g_assert_cmpint (inkling_updater_get_next_check (f->updater), ==, 0);
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_BUNDLED);
+}
+
+static void
+test_check (Fixture *f, gconstpointer data)
+{
+  g_autofree char *summary = NULL;
+  g_autoptr (InklingAvailableModel) v1 = NULL;
+  g_autoptr (InklingAvailableModel) v2 = NULL;
+  g_autofree char *text = NULL;
+
+  set_server (f);
+  summary = run_ok (f, CHECK, NULL);
+  g_assert_cmpstr (summary, ==, "Version 2.0.0 is available");
+  g_assert_true (inkling_updater_get_last_ok (f->updater));
+  g_assert_cmpint (inkling_updater_get_last_check (f->updater), >, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (inkling_updater_get_available (f->updater)), ==, 2);
+  v1 = find_available (f, "1.0.0");
+  v2 = find_available (f, "2.0.0");
+  g_assert_nonnull (v1);
+  g_assert_nonnull (v2);
+  g_assert_cmpint (inkling_available_model_get_compare (v1), ==, 0);
+  g_assert_cmpint (inkling_available_model_get_compare (v2), >, 0);
+  g_assert_true (inkling_available_model_get_applies (v2));
+  g_assert_cmpstr (inkling_available_model_get_notes (v2), ==, "the second");
+  g_assert_cmpstr (inkling_available_model_get_install_name (v2), ==, "2.0.0");
+  g_assert_false (inkling_available_model_get_active (v2));
+  g_assert_true (log_mentions (f, "HTTP 200"));
+  text = inkling_updater_dup_log_text (f->updater);
+  g_assert_nonnull (strstr (text, "\n"));
+  /* A check changes no model. */
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_BUNDLED);
+
+  /* Again: the manifest is unchanged, a 304. */
+  g_clear_pointer (&summary, g_free);
+  summary = run_ok (f, CHECK, NULL);
+  g_assert_cmpstr (summary, ==, "Version 2.0.0 is available");
+  g_assert_true (log_mentions (f, "304"));
+}
+
+static void
+test_install_rollback_reset (Fixture *f, gconstpointer data)
+{
+  g_autofree char *installed = NULL;
+  g_autofree char *rolled = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *reset = NULL;
+  g_autoptr (InklingAvailableModel) v2 = NULL;
+  g_autoptr (InklingUpdateRecord) record = NULL;
+
+  /* What the user taught must survive every switch. */
+  teach (f, 1);
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_PERSONALIZED);
+  g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, 1);
+
+  set_server (f);
+  installed = run_ok (f, INSTALL, NULL);
+  g_assert_cmpstr (installed, ==, "Installed version 2.0.0 (downloaded)");
+  assert_model (f, "2.0.0", INKLING_MODEL_SOURCE_PERSONALIZED);
+  g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, 1);
+  g_assert_cmpstr (inkling_updater_get_active_name (f->updater), ==, "2.0.0 (downloaded)");
+  g_assert_cmpstr (inkling_updater_get_previous_name (f->updater), ==, "1.0.0 (bundled)");
+  v2 = find_available (f, "2.0.0");
+  g_assert_true (inkling_available_model_get_active (v2));
+  g_assert_true (log_mentions (f, "examples were applied"));
+  record = g_list_model_get_item (inkling_store_get_history (f->store), 0);
+  g_assert_cmpstr (inkling_update_record_get_kind (record), ==, INKLING_UPDATE_KIND_INSTALL);
+  g_assert_cmpstr (inkling_update_record_get_model_version (record), ==, "2.0.0");
+  g_clear_object (&record);
+
+  /* Teaching goes on on the new model. */
+  teach (f, 2);
+  assert_model (f, "2.0.0", INKLING_MODEL_SOURCE_PERSONALIZED);
+  g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, 2);
+
+  rolled = run_ok (f, ROLLBACK, NULL);
+  g_assert_cmpstr (rolled, ==, "Rolled back to 1.0.0 (bundled)");
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_PERSONALIZED);
+  g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, 2);
+  g_assert_cmpstr (inkling_updater_get_previous_name (f->updater), ==, "2.0.0 (downloaded)");
+  record = g_list_model_get_item (inkling_store_get_history (f->store), 0);
+  g_assert_cmpstr (inkling_update_record_get_kind (record), ==, INKLING_UPDATE_KIND_ROLLBACK);
+  g_clear_object (&record);
+
+  /* The model rolled back from can still be installed by name. */
+  again = run_ok (f, INSTALL, "2.0.0");
+  g_assert_cmpstr (again, ==, "Installed version 2.0.0 (downloaded)");
+  assert_model (f, "2.0.0", INKLING_MODEL_SOURCE_PERSONALIZED);
+
+  reset = run_ok (f, RESET, NULL);
+  g_assert_cmpstr (reset, ==, "Reset to 1.0.0 (bundled)");
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_PERSONALIZED);
+  g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, 2);
+
+  /* After a restart the same model runs. */
+  close_app (f);
+  open_app (f);
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_PERSONALIZED);
+  g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, 2);
+  g_assert_cmpstr (inkling_updater_get_previous_name (f->updater), ==, "2.0.0 (downloaded)");
+}
+
+static void
+test_restart_downloaded (Fixture *f, gconstpointer data)
+{
+  g_autofree char *installed = NULL;
+
+  set_server (f);
+  installed = run_ok (f, INSTALL, "2.0.0");
+  assert_model (f, "2.0.0", INKLING_MODEL_SOURCE_DOWNLOADED);
+  close_app (f);
+  open_app (f);
+  /* The store's version, not the file's metadata (1.0.0: the same file). */
+  assert_model (f, "2.0.0", INKLING_MODEL_SOURCE_DOWNLOADED);
+}
+
+static void
+test_errors (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *closed = NULL;
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GSocketAddress) address = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  guint16 port;
+
+  /* No server. */
+  summary = run (f, CHECK, NULL, &error);
+  g_assert_null (summary);
+  g_assert_error (error, INKLING_ENGINE_ERROR, INKLING_ENGINE_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "URL"));
+  g_clear_error (&error);
+
+  g_object_set (f->updater, "server-url", "ftp://example.com/", NULL);
+  summary = run (f, INSTALL, NULL, &error);
+  g_assert_error (error, INKLING_ENGINE_ERROR, INKLING_ENGINE_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "http://"));
+  g_clear_error (&error);
+
+  /* Nobody listens: a network error, logged, and the model stays. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  address = g_inet_socket_address_new (loopback, 0);
+  g_assert_true (g_socket_bind (socket, address, FALSE, NULL));
+  g_clear_object (&address);
+  address = g_socket_get_local_address (socket, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+  g_clear_object (&socket);
+  closed = g_strdup_printf ("http://127.0.0.1:%u/", port);
+  g_object_set (f->updater, "server-url", closed, NULL);
+  summary = run (f, CHECK, NULL, &error);
+  g_assert_error (error, INKLING_ENGINE_ERROR, INKLING_ENGINE_ERROR_NETWORK);
+  g_assert_true (g_str_has_prefix (error->message, "Check failed: "));
+  g_clear_error (&error);
+  g_assert_false (inkling_updater_get_last_ok (f->updater));
+  g_assert_cmpstr (inkling_updater_get_last_result (f->updater), !=, "");
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_BUNDLED);
+
+  /* A version the manifest does not have. */
+  set_server (f);
+  summary = run (f, INSTALL, "9.9.9", &error);
+  g_assert_error (error, INKLING_ENGINE_ERROR, INKLING_ENGINE_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_BUNDLED);
+
+  /* Nothing to roll back to. */
+  summary = run (f, ROLLBACK, NULL, &error);
+  g_assert_error (error, INKLING_ENGINE_ERROR, INKLING_ENGINE_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* A public key that is not one. */
+  g_object_set (f->updater, "public-key", "not a key", NULL);
+  summary = run (f, CHECK, NULL, &error);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_BUNDLED);
+}
+
+/* A teach asked while an install runs: whichever gets the manager's
+ * worker first, the result has both the new base model and the example. */
+static void
+test_teach_during_install (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GAsyncResult) installed = NULL;
+  g_autoptr (GAsyncResult) taught = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (InklingSticker) sticker = NULL;
+  g_autofree char *summary = NULL;
+
+  teach (f, 1);
+  set_server (f);
+  inkling_updater_install_async (f->updater, NULL, NULL, store_result, &installed);
+  teach_async (f, 2, &taught);
+  sticker = inkling_model_manager_teach_finish (f->manager, wait_for (&taught), &error);
+  g_assert_no_error (error);
+  summary = inkling_updater_finish (f->updater, wait_for (&installed), &error);
+  g_assert_no_error (error);
+  wait_idle (f);
+  assert_model (f, "2.0.0", INKLING_MODEL_SOURCE_PERSONALIZED);
+  g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, 2);
+
+  /* And so after a restart (nothing to rebuild). */
+  close_app (f);
+  open_app (f);
+  assert_model (f, "2.0.0", INKLING_MODEL_SOURCE_PERSONALIZED);
+  g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, 2);
+}
+
+/* Shutting down while an install runs neither hangs nor leaves the live
+ * model out of step with the store. */
+static void
+test_shutdown (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *summary = NULL;
+
+  set_server (f);
+  inkling_updater_install_async (f->updater, NULL, NULL, store_result, &result);
+  inkling_updater_shutdown (f->updater);
+  summary = inkling_updater_finish (f->updater, wait_for (&result), &error);
+  g_test_message ("-> %s", summary != NULL ? summary : error->message);
+  iterate_until (all_idle, f);
+  if (error != NULL) {
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_BUNDLED);
+  } else {
+    assert_model (f, "2.0.0", INKLING_MODEL_SOURCE_DOWNLOADED);
+  }
+  g_clear_error (&error);
+  /* Nothing starts after. */
+  g_clear_object (&result);
+  inkling_updater_check_async (f->updater, NULL, store_result, &result);
+  g_assert_null (inkling_updater_finish (f->updater, wait_for (&result), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* The store agrees with the manager after a restart. */
+  {
+    g_autofree char *version = g_strdup (inkling_model_manager_get_model_version (f->manager));
+
+    close_app (f);
+    open_app (f);
+    g_assert_cmpstr (inkling_model_manager_get_model_version (f->manager), ==, version);
+  }
+}
+
+static gboolean
+automatic_installed (Fixture *f)
+{
+  return f->messages->len > 0 && all_idle (f);
+}
+
+static void
+test_automatic (Fixture *f, gconstpointer data)
+{
+  /* On, but no server yet: nothing armed. */
+  g_object_set (f->updater, "automatic-checks", TRUE, NULL);
+  g_assert_cmpint (inkling_updater_get_next_check (f->updater), ==, 0);
+
+  set_server (f);
+  g_assert_cmpint (inkling_updater_get_next_check (f->updater), >, 0);
+  iterate_until (automatic_installed, f);
+  g_assert_cmpstr (g_ptr_array_index (f->messages, 0), ==, "Installed version 2.0.0 (downloaded)");
+  assert_model (f, "2.0.0", INKLING_MODEL_SOURCE_DOWNLOADED);
+  g_assert_true (inkling_updater_get_last_ok (f->updater));
+  /* The next one is a check interval away (a day by default). */
+  g_assert_cmpint (inkling_updater_get_next_check (f->updater), >,
+                   inkling_updater_get_last_check (f->updater) + 3600);
+
+  /* Off: disarmed. */
+  g_object_set (f->updater, "automatic-checks", FALSE, NULL);
+  g_assert_cmpint (inkling_updater_get_next_check (f->updater), ==, 0);
+}
+
+/* A server that fails: automatic checks back off (the engine's backoff),
+ * and nothing is installed. */
+static void
+test_automatic_backoff (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GSocketAddress) address = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autofree char *closed = NULL;
+  gint64 last;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  address = g_inet_socket_address_new (loopback, 0);
+  g_assert_true (g_socket_bind (socket, address, FALSE, NULL));
+  g_clear_object (&address);
+  address = g_socket_get_local_address (socket, NULL);
+  closed = g_strdup_printf ("http://127.0.0.1:%u/",
+                            g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+  g_clear_object (&socket);
+
+  g_object_set (f->updater, "automatic-checks", TRUE, "server-url", closed, NULL);
+  while (inkling_updater_get_last_check (f->updater) == 0 || !all_idle (f))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (inkling_updater_get_last_ok (f->updater));
+  last = inkling_updater_get_last_check (f->updater);
+  /* The first backoff: 30 to 60 s (backoff_initial_s 60, halved with jitter). */
+  g_assert_cmpint (inkling_updater_get_next_check (f->updater), >=, last + 30);
+  g_assert_cmpint (inkling_updater_get_next_check (f->updater), <=, last + 61);
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_BUNDLED);
+  g_assert_cmpuint (f->messages->len, ==, 0);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/updater/status", test_status);
+  ADD ("/updater/check", test_check);
+  ADD ("/updater/install-rollback-reset", test_install_rollback_reset);
+  ADD ("/updater/restart-downloaded", test_restart_downloaded);
+  ADD ("/updater/errors", test_errors);
+  ADD ("/updater/teach-during-install", test_teach_during_install);
+  ADD ("/updater/shutdown", test_shutdown);
+  ADD ("/updater/automatic", test_automatic);
+  ADD ("/updater/automatic-backoff", test_automatic_backoff);
+#undef ADD
+
+  return g_test_run ();
+}
