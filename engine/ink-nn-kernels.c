@@ -60,6 +60,12 @@ simd_level (void)
 #endif
 }
 
+InkSimdLevel
+ink_kernel_simd_level (void)
+{
+  return (InkSimdLevel) simd_level ();
+}
+
 /* ---- Direct convolution (stride 1, no dilation) ----
  *
  * The input is copied with its padding into a zero-bordered plane per

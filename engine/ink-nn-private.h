@@ -77,6 +77,11 @@ typedef struct {
    * reads: at inference it computes those two layers too, and only the
    * pooling's output is written (ink_kernel_convolution_fused). */
   bool fused;
+  /* A convolution's weights and bias packed for ink_kernel_conv_blocked,
+   * which runs it at inference; NULL where that kernel does not apply. Made
+   * by finish, and again by ink_nn_layer_repack after training changes the
+   * weights. */
+  float *packed;
 } InkLayer;
 
 typedef struct {
@@ -147,6 +152,34 @@ int ink_nn_find_blob (const InkNetwork *nn, const char *name);
  * training passes false, as the backward pass reads them. */
 InkStatus ink_nn_forward (const InkModel *model, const InkFeatures *inputs, float *ws,
                           bool inference, InkError *err);
+
+/* Packs a convolution's weights again (InkLayer.packed) after they
+ * changed. */
+void ink_nn_layer_repack (InkLayer *l);
+
+/* The instruction set the kernels use: the processor's, capped by
+ * INKLING_SIMD=generic or avx2 (ink-nn-kernels.c). */
+typedef enum {
+  INK_SIMD_NONE = 0,
+  INK_SIMD_AVX2 = 1,
+  INK_SIMD_AVX512 = 2,
+} InkSimdLevel;
+InkSimdLevel ink_kernel_simd_level (void);
+
+/* Stride-1 convolution vectorized over output channels, for inference
+ * (ink-nn-conv-blocked.c). packed_floats is the size of the packed weights
+ * and bias, 0 where the kernel does not apply (another stride or dilation,
+ * no AVX2, a large output). With pool NULL it writes the convolution's
+ * output to out; otherwise it applies act (may be NULL) and the max pooling
+ * and writes only pool_out, as ink_kernel_convolution_fused does. Results
+ * are bit for bit those of ink_kernel_convolution's direct kernel. */
+size_t ink_kernel_conv_blocked_packed_floats (const InkWindow *g);
+void ink_kernel_conv_blocked_pack (const InkWindow *g, const float *weights, const float *bias,
+                                   float *packed);
+size_t ink_kernel_conv_blocked_scratch (const InkWindow *g);
+void ink_kernel_conv_blocked (const InkWindow *g, const float *packed, const float *in, float *out,
+                              float *scratch, const InkActivationParams *act, const InkWindow *pool,
+                              float *pool_out);
 
 /* Kernels (ink-nn-kernels.c). Shapes are [C, H, W], contiguous. */
 void ink_kernel_convolution (const InkWindow *g, const float *in, const float *weights,

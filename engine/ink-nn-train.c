@@ -610,6 +610,10 @@ ink_nn_trainer_step (InkNnTrainer *t, const InkFeatures *const *examples, size_t
     else
       ink_optimizer_sgd (w, t->sgd_v + p->offset, t->grad + p->offset, p->count, c->learning_rate,
                          c->momentum);
+    /* Inference reads the convolutions' weights packed (the last slot of a
+     * layer is packed once with the others). */
+    if (i + 1 == t->n_params || t->params[i + 1].layer != p->layer)
+      ink_nn_layer_repack (&t->nn->layers[p->layer]);
   }
   if (loss != NULL)
     *loss = mean;

@@ -800,6 +800,8 @@ plan_clear (InkNetwork *nn)
     free (nn->layers[i].in_blobs);
     nn->layers[i].in_blobs = NULL;
     nn->layers[i].fused = false;
+    free (nn->layers[i].packed);
+    nn->layers[i].packed = NULL;
   }
 }
 
@@ -894,9 +896,11 @@ plan_layers (InkNetwork *nn, size_t *scratch, InkError *err)
                                     l->win.out_h, l->win.out_w);
       if (need == SIZE_MAX)
         return ink_error_set (err, INK_ERR_INVALID_MODEL, "convolution '%s' is too large", l->name);
-      /* The direct kernel's padded planes may need more than im2col. */
+      /* The direct kernels' padded planes may need more than im2col. */
       if (ink_kernel_convolution_scratch (&l->win) > need)
         need = ink_kernel_convolution_scratch (&l->win);
+      if (ink_kernel_conv_blocked_scratch (&l->win) > need)
+        need = ink_kernel_conv_blocked_scratch (&l->win);
       *scratch = need > *scratch ? need : *scratch;
     }
     if (l->kind == INK_LAYER_DECONVOLUTION) {
@@ -941,6 +945,32 @@ plan_fusion (const InkModel *m, InkNetwork *nn)
                p->in_blobs[0] == a->out_blob && ink_kernel_convolution_fusable (&l->win, &p->win) &&
                !blob_needed (m, nn, l->out_blob, i + 1) && !blob_needed (m, nn, a->out_blob, i + 2);
   }
+}
+
+void
+ink_nn_layer_repack (InkLayer *l)
+{
+  if (l->packed != NULL)
+    ink_kernel_conv_blocked_pack (&l->win, l->w[INK_W_WEIGHTS].data, l->w[INK_W_BIAS].data,
+                                  l->packed);
+}
+
+/* The weights of the convolutions that ink_kernel_conv_blocked runs. */
+static bool
+plan_packing (InkNetwork *nn)
+{
+  for (size_t i = 0; i < nn->n_layers; i++) {
+    InkLayer *l = &nn->layers[i];
+    size_t n =
+      l->kind == INK_LAYER_CONVOLUTION ? ink_kernel_conv_blocked_packed_floats (&l->win) : 0;
+    if (n == 0)
+      continue;
+    l->packed = aligned_alloc (64, (n * sizeof (float) + 63) & ~(size_t) 63);
+    if (l->packed == NULL)
+      return false;
+    ink_nn_layer_repack (l);
+  }
+  return true;
 }
 
 static InkStatus
@@ -993,6 +1023,10 @@ nn_finish (InkModel *m, InkError *err)
     return st;
   }
   plan_fusion (m, nn);
+  if (!plan_packing (nn)) {
+    plan_clear (nn);
+    return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+  }
   /* Each blob gets its own 16-float-aligned region; the scratch area follows. */
   for (size_t i = 0; i < nn->n_blobs; i++) {
     nn->blobs[i].offset = offset;
@@ -1206,6 +1240,16 @@ ink_nn_forward (const InkModel *m, const InkFeatures *inputs, float *ws, bool in
   }
   for (size_t i = 0; i < nn->n_layers; i++) {
     const InkLayer *l = &nn->layers[i];
+    if (inference && l->packed != NULL) {
+      const InkLayer *a = l->fused ? &nn->layers[i + 1] : NULL;
+      const InkLayer *p = l->fused ? &nn->layers[i + 2] : NULL;
+      ink_kernel_conv_blocked (&l->win, l->packed, ws + nn->blobs[l->in_blobs[0]].offset,
+                               ws + nn->blobs[l->out_blob].offset, ws + nn->scratch_offset,
+                               a != NULL ? &a->p.activation : NULL, p != NULL ? &p->win : NULL,
+                               p != NULL ? ws + nn->blobs[p->out_blob].offset : NULL);
+      i += l->fused ? 2 : 0;
+      continue;
+    }
     if (inference && l->fused) {
       const InkLayer *a = &nn->layers[i + 1], *p = &nn->layers[i + 2];
       ink_kernel_convolution_fused (&l->win, ws + nn->blobs[l->in_blobs[0]].offset,
