@@ -35,6 +35,8 @@ static const struct {
   {"truncate", CLI_FAULT_TRUNCATE, 0, G_MAXINT64, "a number of bytes"},
   {"pad", CLI_FAULT_PAD, 1, G_MAXINT32, "a number of bytes (1 or more)"},
   {"corrupt", CLI_FAULT_CORRUPT, 0, G_MAXINT64, "a byte offset"},
+  {"redirect", CLI_FAULT_REDIRECT, 1, CLI_FAULT_MAX_REDIRECTS,
+   "a number of redirects from 1 to " G_STRINGIFY (CLI_FAULT_MAX_REDIRECTS)},
 };
 
 static void
@@ -102,7 +104,7 @@ cli_faults_add (CliFaults *faults, const char *spec, GError **error)
   if (k == G_N_ELEMENTS (kinds)) {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                  "--fault '%s': unknown kind '%s' (status, retry-after, delay, drip, drop, "
-                 "truncate, pad, corrupt)",
+                 "truncate, pad, corrupt, redirect)",
                  spec, name);
     return FALSE;
   }
@@ -165,6 +167,7 @@ apply (const Fault *fault, CliFaultPlan *plan)
     break;
   case CLI_FAULT_PAD: plan->pad += fault->value; break;
   case CLI_FAULT_CORRUPT: g_array_append_val (plan->corrupt, fault->value); break;
+  case CLI_FAULT_REDIRECT: plan->redirects = MAX (plan->redirects, (int) fault->value); break;
   }
   if (plan->applied->len > 0)
     g_string_append_c (plan->applied, ',');
@@ -172,7 +175,7 @@ apply (const Fault *fault, CliFaultPlan *plan)
 }
 
 void
-cli_faults_plan (CliFaults *faults, const char *path, CliFaultPlan *plan)
+cli_faults_plan (CliFaults *faults, const char *path, gboolean redirected, CliFaultPlan *plan)
 {
   *plan = (CliFaultPlan){
     .retry_after = -1,
@@ -185,7 +188,8 @@ cli_faults_plan (CliFaults *faults, const char *path, CliFaultPlan *plan)
   for (guint i = 0; i < faults->faults->len; i++) {
     Fault *fault = g_ptr_array_index (faults->faults, i);
 
-    if (fault->times_left == 0 || !g_pattern_match_simple (fault->pattern, path))
+    if (fault->times_left == 0 || (redirected && fault->kind == CLI_FAULT_REDIRECT) ||
+        !g_pattern_match_simple (fault->pattern, path))
       continue;
     if (fault->times_left > 0)
       fault->times_left--;

@@ -9,6 +9,8 @@
  *   truncate=PATH:BYTES       serve only the first BYTES of the file
  *   pad=PATH:BYTES            serve the file with BYTES zero bytes appended
  *   corrupt=PATH:OFFSET       flip the bits of the byte at OFFSET of the file
+ *   redirect=PATH:HOPS        answer 302 Found, leading back to PATH through
+ *                             HOPS redirects in all (1 to 100)
  * PATH is a glob over the request's decoded path ('*' and '?' match any
  * character, '/' too: "*.mlmodel", "/manifest.json", "*"). TIMES, when
  * given, limits the fault to the first TIMES requests whose path matches.
@@ -30,7 +32,11 @@ typedef enum {
   CLI_FAULT_TRUNCATE,
   CLI_FAULT_PAD,
   CLI_FAULT_CORRUPT,
+  CLI_FAULT_REDIRECT,
 } CliFaultKind;
+
+/* The longest chain of redirects a redirect fault makes. */
+#define CLI_FAULT_MAX_REDIRECTS 100
 
 typedef struct CliFaults CliFaults;
 
@@ -44,6 +50,7 @@ typedef struct {
   gint64 truncate_to; /* -1, or the size the file is cut to */
   gint64 pad;         /* zero bytes added to the end of the file */
   GArray *corrupt;    /* of gint64: file offsets whose byte is flipped */
+  int redirects;      /* 0, or the redirects before the answer */
   GString *applied;   /* the SPECs that apply, comma-separated, for the log */
 } CliFaultPlan;
 
@@ -57,9 +64,10 @@ gboolean cli_faults_add (CliFaults *faults, const char *spec, GError **error);
 guint cli_faults_count (const CliFaults *faults);
 
 /* Fills plan with the faults that apply to a request for path, and counts
- * the request against each fault's TIMES. Thread-safe. Clear plan with
- * cli_fault_plan_clear. */
-void cli_faults_plan (CliFaults *faults, const char *path, CliFaultPlan *plan);
+ * the request against each fault's TIMES. A request that ends a chain of
+ * redirects (redirected) is neither redirected again nor counted against
+ * redirect faults. Thread-safe. Clear plan with cli_fault_plan_clear. */
+void cli_faults_plan (CliFaults *faults, const char *path, gboolean redirected, CliFaultPlan *plan);
 void cli_fault_plan_clear (CliFaultPlan *plan);
 
 G_END_DECLS

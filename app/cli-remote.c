@@ -55,6 +55,7 @@ typedef struct {
   char *store_dir;
   char *bundled;
   char *key;
+  char *ca_file;
   char *channel;
   char *app_version;
   char *examples;
@@ -62,6 +63,7 @@ typedef struct {
   double timeout;
   gint64 max_size;
   int retries;
+  int max_redirects;
   gboolean allow_older;
   gboolean reinstall;
   gboolean json;
@@ -71,9 +73,8 @@ typedef struct {
 
   InkModelStore *store;
   InkRemote *remote;
-  InkModel *bundled_model; /* its description gives the required features */
-  GArray *required_inputs; /* of InkRemoteFeature, names borrowed from bundled_model */
-  GArray *required_outputs;
+  InkModel *bundled_model;        /* its description gives the required features */
+  InkRemoteRequirements required; /* names borrowed from bundled_model */
 
   /* The operation, on its worker thread. */
   GMainContext *context;
@@ -520,27 +521,6 @@ find_bundled (const Remote *r)
   return g_strdup (path);
 }
 
-/* A downloaded model must take the bundled model's inputs and give its
- * outputs (names and types), as the app's widgets need them. */
-static void
-require_bundled_features (Remote *r)
-{
-  const InkModelDescription *d = ink_model_get_description (r->bundled_model);
-
-  for (size_t i = 0; i < ink_description_n_inputs (d); i++) {
-    const InkFeatureDescription *f = ink_description_input (d, i);
-    InkRemoteFeature feature = {f->name, f->type.type};
-
-    g_array_append_val (r->required_inputs, feature);
-  }
-  for (size_t i = 0; i < ink_description_n_outputs (d); i++) {
-    const InkFeatureDescription *f = ink_description_output (d, i);
-    InkRemoteFeature feature = {f->name, f->type.type};
-
-    g_array_append_val (r->required_outputs, feature);
-  }
-}
-
 /* The manifest URL: a site URL ending in '/' gets manifest.json. */
 static char *
 manifest_url (const char *server)
@@ -605,7 +585,11 @@ open_remote (Remote *r, const char *url, GArray *rewrites)
 
       if (metadata.version != NULL && ink_version_is_valid (metadata.version))
         ink_model_store_set_bundled_version (r->store, metadata.version);
-      require_bundled_features (r);
+      /* A downloaded model must take the bundled model's inputs and give
+       * its outputs (names and types), as the app's widgets need them. */
+      if (ink_remote_requirements_from_description (ink_model_get_description (r->bundled_model),
+                                                    &r->required, &err) != INK_OK)
+        return cli_fail_engine (&err);
     }
   }
 
@@ -616,6 +600,7 @@ open_remote (Remote *r, const char *url, GArray *rewrites)
   config.channel = r->channel;
   config.app_version = r->app_version;
   config.public_key = key_text;
+  config.ca_bundle = r->ca_file;
   if (r->timeout > 0) {
     long ms = (long) (r->timeout * 1000);
 
@@ -627,10 +612,12 @@ open_remote (Remote *r, const char *url, GArray *rewrites)
     config.max_download_size = r->max_size;
   if (r->retries >= 0)
     config.download_retries = r->retries;
-  config.required_inputs = (const InkRemoteFeature *) (void *) r->required_inputs->data;
-  config.n_required_inputs = r->required_inputs->len;
-  config.required_outputs = (const InkRemoteFeature *) (void *) r->required_outputs->data;
-  config.n_required_outputs = r->required_outputs->len;
+  if (r->max_redirects >= 0)
+    config.max_redirects = r->max_redirects;
+  config.required_inputs = r->required.inputs;
+  config.n_required_inputs = r->required.n_inputs;
+  config.required_outputs = r->required.outputs;
+  config.n_required_outputs = r->required.n_outputs;
   config.personalize = on_personalize;
   config.personalize_data = r;
   config.progress = on_progress;
@@ -706,10 +693,15 @@ check_usage (Remote *r, char **remaining)
     return cli_usage_error ("remote", "--max-size takes a number of bytes");
   if (r->retries < -1)
     return cli_usage_error ("remote", "--retries takes 0 or more");
+  if (r->max_redirects < -1)
+    return cli_usage_error ("remote", "--max-redirects takes 0 or more");
   if (r->app_version != NULL && !ink_version_is_valid (r->app_version))
     return cli_usage_error ("remote", "--app-version '%s' is not a dotted version", r->app_version);
   if (r->examples != NULL && !g_file_test (r->examples, G_FILE_TEST_EXISTS))
     return cli_fail ("%s: no such file or folder (--examples)", r->examples);
+  if (r->ca_file != NULL && !g_file_test (r->ca_file, G_FILE_TEST_IS_REGULAR))
+    return cli_fail ("%s: no such file (--ca-file takes a PEM file of CA certificates)",
+                     r->ca_file);
   return CLI_EXIT_OK;
 }
 
@@ -751,13 +743,13 @@ remote_clear (Remote *r)
   g_clear_pointer (&r->remote, ink_remote_free);
   g_clear_pointer (&r->store, ink_model_store_free);
   g_clear_pointer (&r->bundled_model, ink_model_free);
-  g_clear_pointer (&r->required_inputs, g_array_unref);
-  g_clear_pointer (&r->required_outputs, g_array_unref);
+  ink_remote_requirements_clear (&r->required);
   g_clear_pointer (&r->log, cJSON_Delete);
   g_clear_pointer (&r->server, g_free);
   g_clear_pointer (&r->store_dir, g_free);
   g_clear_pointer (&r->bundled, g_free);
   g_clear_pointer (&r->key, g_free);
+  g_clear_pointer (&r->ca_file, g_free);
   g_clear_pointer (&r->channel, g_free);
   g_clear_pointer (&r->app_version, g_free);
   g_clear_pointer (&r->examples, g_free);
@@ -767,7 +759,7 @@ remote_clear (Remote *r)
 int
 cli_remote (int argc, char **argv)
 {
-  Remote r = {.retries = -1};
+  Remote r = {.retries = -1, .max_redirects = -1};
   g_auto (GStrv) remaining = NULL;
   const GOptionEntry entries[] = {
     {"server", 0, 0, G_OPTION_ARG_STRING, &r.server,
@@ -781,6 +773,8 @@ cli_remote (int argc, char **argv)
      "The bundled model (default: $INKLING_BUNDLED_MODEL, else the installed one)", "MODEL"},
     {"key", 0, 0, G_OPTION_ARG_FILENAME, &r.key,
      "Require manifests signed with this minisign public key", "FILE"},
+    {"ca-file", 0, 0, G_OPTION_ARG_FILENAME, &r.ca_file,
+     "Trust the CA certificates of this PEM file for https (instead of the system's)", "FILE"},
     {"channel", 0, 0, G_OPTION_ARG_STRING, &r.channel, "The channel (default stable)", "C"},
     {"app-version", 0, 0, G_OPTION_ARG_STRING, &r.app_version,
      "The app version models' min_app_version is compared with (default: this one's)", "V"},
@@ -794,6 +788,8 @@ cli_remote (int argc, char **argv)
      "The largest model download accepted (default 256 MiB)", "BYTES"},
     {"retries", 0, 0, G_OPTION_ARG_INT, &r.retries,
      "Resume a broken download this many times (default 2)", "N"},
+    {"max-redirects", 0, 0, G_OPTION_ARG_INT, &r.max_redirects,
+     "Follow at most N redirects a request (default 5; 0 follows none)", "N"},
     {"allow-older", 0, 0, G_OPTION_ARG_NONE, &r.allow_older,
      "install: allow an older version than the active one (a rollback on purpose)", NULL},
     {"reinstall", 0, 0, G_OPTION_ARG_NONE, &r.reinstall, "install: even the version that is active",
@@ -837,8 +833,6 @@ cli_remote (int argc, char **argv)
   }
 
   r.log = cJSON_CreateArray ();
-  r.required_inputs = g_array_new (FALSE, FALSE, sizeof (InkRemoteFeature));
-  r.required_outputs = g_array_new (FALSE, FALSE, sizeof (InkRemoteFeature));
   url = r.server != NULL ? manifest_url (r.server) : NULL;
   status = open_remote (&r, url, rewrites);
   if (status == CLI_EXIT_OK) {

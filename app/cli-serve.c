@@ -40,6 +40,9 @@
 #define MAX_HEAD_SIZE (16 * 1024) /* request line and header fields */
 #define IO_TIMEOUT_SECONDS 30     /* an idle connection is closed after this */
 #define CHUNK_SIZE (64 * 1024)
+/* The query parameter that carries a redirect fault's chain: the
+ * redirects still to make before the answer. */
+#define REDIRECTS_LEFT "redirects-left="
 #define SHUTDOWN_WAIT_MS 3000 /* for the workers to see the cancellation */
 
 typedef struct {
@@ -324,6 +327,40 @@ send_simple (Connection *c, const Request *r, int status, const char *extra, gbo
   return ok && keep_alive;
 }
 
+/* The redirects-left=N parameter of target's query: N, -1 without one,
+ * -2 when it is malformed or larger than a fault makes. */
+static int
+redirects_left (const char *target)
+{
+  const char *query = strchr (target, '?');
+  g_auto (GStrv) params = NULL;
+  gint64 n;
+
+  if (query == NULL)
+    return -1;
+  params = g_strsplit (query + 1, "&", -1);
+  for (guint i = 0; params[i] != NULL; i++) {
+    if (!g_str_has_prefix (params[i], REDIRECTS_LEFT))
+      continue;
+    if (!g_ascii_string_to_signed (params[i] + strlen (REDIRECTS_LEFT), 10, 0,
+                                   CLI_FAULT_MAX_REDIRECTS, &n, NULL))
+      return -2;
+    return (int) n;
+  }
+  return -1;
+}
+
+/* 302 Found to path (decoded), with left redirects still to make after it. */
+static gboolean
+send_redirect (Connection *c, const Request *r, const char *path, int left, gboolean keep_alive,
+               const char *faults)
+{
+  g_autofree char *escaped = g_uri_escape_string (path, "/", FALSE);
+  g_autofree char *extra = g_strdup_printf ("Location: %s?" REDIRECTS_LEFT "%d\r\n", escaped, left);
+
+  return send_simple (c, r, 302, extra, keep_alive, faults);
+}
+
 typedef enum {
   BODY_SENT,
   BODY_DROPPED,
@@ -495,7 +532,7 @@ serve_request (Connection *c, const Request *r)
   struct stat st;
   gint64 file_size, size, first, last, mtime;
   BodyResult result;
-  int status, fd = -1;
+  int status, left, fd = -1;
 
   if (!head_only && strcmp (r->method, "GET") != 0)
     return send_simple (c, r, 405, "Allow: GET, HEAD\r\n", keep_alive, NULL);
@@ -503,7 +540,14 @@ serve_request (Connection *c, const Request *r)
   if (path == NULL)
     return send_simple (c, r, 400, NULL, keep_alive, NULL);
 
-  cli_faults_plan (s->faults, path, &plan);
+  /* A redirect fault's chain: the hops get no other fault; its end is
+   * answered as any request, but not redirected again. */
+  left = redirects_left (r->target);
+  if (left == -2)
+    return send_simple (c, r, 400, NULL, keep_alive, NULL);
+  if (left > 0)
+    return send_redirect (c, r, path, left - 1, keep_alive, NULL);
+  cli_faults_plan (s->faults, path, left == 0, &plan);
   if (plan.delay_ms > 0 && !wait_until (s, g_get_monotonic_time () + plan.delay_ms * 1000)) {
     cli_fault_plan_clear (&plan);
     return FALSE;
@@ -515,6 +559,11 @@ serve_request (Connection *c, const Request *r)
         : NULL;
 
     keep_alive = send_simple (c, r, plan.status, extra, keep_alive, plan.applied->str);
+    cli_fault_plan_clear (&plan);
+    return keep_alive;
+  }
+  if (plan.redirects > 0) {
+    keep_alive = send_redirect (c, r, path, plan.redirects - 1, keep_alive, plan.applied->str);
     cli_fault_plan_clear (&plan);
     return keep_alive;
   }
@@ -754,6 +803,8 @@ cli_serve (int argc, char **argv)
              "  truncate=PATH:BYTES       serve only the first BYTES of the file\n"
              "  pad=PATH:BYTES            serve the file with BYTES zero bytes appended\n"
              "  corrupt=PATH:OFFSET       flip the bits of the file's byte at OFFSET\n"
+             "  redirect=PATH:HOPS        answer 302 Found, back to PATH through HOPS\n"
+             "                            redirects in all (1 to 100)\n"
              "Example: --fault 'drop=*.mlmodel:4096:1' drops the first model download\n"
              "after 4 KiB; the resumed download then succeeds.\n"
              "Ctrl-C (SIGINT) or SIGTERM stops the server: exit status 0.\n");

@@ -276,7 +276,15 @@ map_error (const InkHttpRequest *q, InkHttpResponse *r, CURLcode rc, const char 
                           "the connection broke fetching %s after %" PRId64 " bytes: %s", q->url,
                           r->bytes, detail);
   case CURLE_PEER_FAILED_VERIFICATION:
+    return ink_error_set (err, INK_ERR_NETWORK,
+                          "refused %s: its HTTPS certificate is not trusted (%s; trusted CA "
+                          "certificates: %s)",
+                          q->url, detail, q->ca_bundle != NULL ? q->ca_bundle : "the system's");
   case CURLE_SSL_CACERT_BADFILE:
+    return ink_error_set (err, INK_ERR_NETWORK,
+                          "cannot check the HTTPS certificate of %s: the CA certificates %s do "
+                          "not load (%s)",
+                          q->url, q->ca_bundle != NULL ? q->ca_bundle : "of the system", detail);
   case CURLE_SSL_CONNECT_ERROR:
   case CURLE_SSL_CERTPROBLEM:
     return ink_error_set (err, INK_ERR_NETWORK, "TLS failed for %s: %s", q->url, detail);

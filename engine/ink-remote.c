@@ -58,6 +58,57 @@ ink_remote_config_init (InkRemoteConfig *c)
   c->backoff_max_s = 86400;
 }
 
+/* ---- Required features ---- */
+
+static InkRemoteFeature *
+features_of (const InkModelDescription *d, size_t n,
+             const InkFeatureDescription *(*nth) (const InkModelDescription *, size_t), bool *ok)
+{
+  InkRemoteFeature *features;
+
+  if (n == 0)
+    return NULL;
+  features = calloc (n, sizeof *features);
+  if (features == NULL) {
+    *ok = false;
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++) {
+    const InkFeatureDescription *f = nth (d, i);
+
+    features[i] = (InkRemoteFeature){f->name, f->type.type};
+  }
+  return features;
+}
+
+InkStatus
+ink_remote_requirements_from_description (const InkModelDescription *description,
+                                          InkRemoteRequirements *req, InkError *err)
+{
+  size_t n_inputs = ink_description_n_inputs (description);
+  size_t n_outputs = ink_description_n_outputs (description);
+  bool ok = true;
+
+  memset (req, 0, sizeof *req);
+  req->inputs = features_of (description, n_inputs, ink_description_input, &ok);
+  req->outputs = features_of (description, n_outputs, ink_description_output, &ok);
+  if (!ok) {
+    ink_remote_requirements_clear (req);
+    return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+  }
+  req->n_inputs = n_inputs;
+  req->n_outputs = n_outputs;
+  return INK_OK;
+}
+
+void
+ink_remote_requirements_clear (InkRemoteRequirements *req)
+{
+  free (req->inputs);
+  free (req->outputs);
+  memset (req, 0, sizeof *req);
+}
+
 /* ---- Settings: an owned copy of a configuration ---- */
 
 static void

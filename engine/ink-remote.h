@@ -115,6 +115,25 @@ typedef struct {
   InkValueType type; /* INK_VALUE_INVALID: any type */
 } InkRemoteFeature;
 
+/* The features a downloaded model must share with a reference model (the
+ * app's bundled one): its inputs and its outputs, by name and value type. */
+typedef struct {
+  InkRemoteFeature *inputs; /* n_inputs of them; NULL when none */
+  size_t n_inputs;
+  InkRemoteFeature *outputs; /* n_outputs of them; NULL when none */
+  size_t n_outputs;
+} InkRemoteRequirements;
+
+/* Fills req with every input and every output of description, in order.
+ * req owns the two arrays (free them with ink_remote_requirements_clear);
+ * the names are borrowed from description, which must outlive req (the
+ * updater copies them: ink_remote_new). On failure (INK_ERR_NO_MEMORY)
+ * req is empty. */
+InkStatus ink_remote_requirements_from_description (const InkModelDescription *description,
+                                                    InkRemoteRequirements *req, InkError *err);
+/* Frees req's arrays and empties it; an empty req is fine. */
+void ink_remote_requirements_clear (InkRemoteRequirements *req);
+
 /* Decides whether a compiled model fits the app, beyond the required
  * inputs and outputs: INK_OK, or an error (its message is logged). */
 typedef InkStatus (*InkRemoteFitFunc) (const InkModel *model, void *user_data, InkError *err);

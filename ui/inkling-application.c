@@ -14,6 +14,7 @@
 
 #include "inkling-application.h"
 #include "inkling-bench.h"
+#include "inkling-confirm-dialog.h"
 #include "inkling-engine-autoptr.h"
 #include "inkling-error.h"
 #include "inkling-model-manager.h"
@@ -142,6 +143,14 @@ on_previous_name (InklingUpdater *updater, GParamSpec *pspec, InklingApplication
                                inkling_updater_get_previous_name (updater)[0] != '\0');
 }
 
+static void
+on_updater_busy (InklingUpdater *updater, GParamSpec *pspec, InklingApplication *self)
+{
+  GAction *cancel = g_action_map_lookup_action (G_ACTION_MAP (self), "remote-cancel");
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (cancel), inkling_updater_get_busy (updater));
+}
+
 /* The updater on the manager's model folder, its settings followed. */
 static void
 inkling_application_start_updater (InklingApplication *self)
@@ -154,6 +163,8 @@ inkling_application_start_updater (InklingApplication *self)
   g_signal_connect_object (self->updater, "notify::previous-name", G_CALLBACK (on_previous_name),
                            self, 0);
   on_previous_name (self->updater, NULL, self);
+  g_signal_connect_object (self->updater, "notify::busy", G_CALLBACK (on_updater_busy), self, 0);
+  on_updater_busy (self->updater, NULL, self);
   if (source != NULL)
     schema = g_settings_schema_source_lookup (source, INKLING_APP_ID, TRUE);
   if (schema == NULL)
@@ -179,10 +190,15 @@ on_remote_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autofree char *summary = inkling_updater_finish (INKLING_UPDATER (source), result, &error);
 
-  if (summary != NULL)
+  if (summary != NULL) {
     inkling_application_toast (self, summary);
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    g_autofree char *text = g_strdup_printf ("%s: the running model stays", error->message);
+
+    inkling_application_toast (self, text);
+  } else {
     inkling_application_toast (self, error->message);
+  }
 }
 
 static void
@@ -228,19 +244,24 @@ inkling_application_remote_reset (GSimpleAction *action, GVariant *parameter, gp
   GtkWindow *parent = self->preferences != NULL
                         ? GTK_WINDOW (self->preferences)
                         : gtk_application_get_active_window (GTK_APPLICATION (self));
-  GtkWidget *dialog = adw_message_dialog_new (
+  AdwMessageDialog *dialog = inkling_confirm_dialog_new (
     parent, "Reset to the Bundled Model?",
     "The model Inkling shipped with runs again, with your stickers applied to it. The model "
-    "running now is kept, so that you can roll back to it.");
+    "running now is kept, so that you can roll back to it.",
+    "reset", "_Reset");
 
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", "_Cancel", "reset",
-                                    "_Reset", NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "reset",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_reset_response), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Cancels the update operation running (Cancel in the settings pane). */
+static void
+inkling_application_remote_cancel (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  InklingApplication *self = user_data;
+
+  if (self->updater != NULL)
+    inkling_updater_cancel (self->updater);
 }
 
 static void
@@ -370,6 +391,7 @@ static const GActionEntry app_actions[] = {
   {.name = "remote-rollback", .activate = inkling_application_remote_rollback},
   {.name = "remote-reset", .activate = inkling_application_remote_reset},
   {.name = "remote-copy-log", .activate = inkling_application_remote_copy_log},
+  {.name = "remote-cancel", .activate = inkling_application_remote_cancel},
 };
 
 static void
@@ -410,7 +432,8 @@ inkling_application_startup (GApplication *app)
   inkling_application_load (self);
   if (self->updater == NULL) {
     static const char *const remote[] = {"preferences",     "remote-check", "remote-install",
-                                         "remote-rollback", "remote-reset", "remote-copy-log"};
+                                         "remote-rollback", "remote-reset", "remote-copy-log",
+                                         "remote-cancel"};
 
     for (gsize i = 0; i < G_N_ELEMENTS (remote); i++)
       g_simple_action_set_enabled (

@@ -1,9 +1,9 @@
 /* inkling-preferences-window.c: the settings pane
  *
  * A view of the updater (InklingUpdater) and the model manager, followed
- * as they change: the server settings bound to GSettings, the status, the
- * versions of the server's manifest, roll back and reset, the activity
- * log. Every button activates an application action; the updater does the
+ * as they change: the server settings bound to GSettings, the status (a
+ * download's progress, with Cancel), the versions of the server's
+ * manifest, roll back and reset, the activity log. Every button activates an application action; the updater does the
  * work off the main thread.
  *
  * SPDX-License-Identifier: MIT
@@ -18,6 +18,7 @@ struct _InklingPreferencesWindow {
   /* Template Widgets */
   GtkSwitch *automatic_switch;
   GtkSpinner *busy_spinner;
+  GtkButton *cancel_button;
   AdwEntryRow *channel_row;
   GtkButton *check_button;
   GtkSpinButton *interval_spin;
@@ -375,6 +376,14 @@ inkling_preferences_window_describe (InklingPreferencesWindow *self)
                          gtk_widget_is_sensitive (GTK_WIDGET (self->rollback_button)));
   g_variant_dict_insert (&dict, "check-sensitive", "b",
                          gtk_widget_is_sensitive (GTK_WIDGET (self->check_button)));
+  g_variant_dict_insert (&dict, "progress-visible", "b",
+                         gtk_widget_get_visible (GTK_WIDGET (self->progress_row)));
+  g_variant_dict_insert (&dict, "progress", "d",
+                         gtk_progress_bar_get_fraction (self->progress_bar));
+  g_variant_dict_insert (&dict, "cancel-sensitive", "b",
+                         gtk_widget_is_sensitive (GTK_WIDGET (self->cancel_button)));
+  g_variant_dict_insert_value (&dict, "cancel-button",
+                               inkling_state_describe_bounds (GTK_WIDGET (self->cancel_button)));
   g_variant_dict_insert_value (&dict, "versions", describe_versions (self));
   g_variant_dict_insert_value (&dict, "log", g_variant_new_strv ((const char *const *) lines, -1));
   g_variant_dict_insert_value (&dict, "server-entry",
@@ -422,6 +431,7 @@ inkling_preferences_window_class_init (InklingPreferencesWindowClass *klass)
     widget_class, "/io/github/inkling/Inkling/inkling-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, automatic_switch);
   gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, busy_spinner);
+  gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, channel_row);
   gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, check_button);
   gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, interval_spin);

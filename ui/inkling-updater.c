@@ -49,9 +49,8 @@ typedef struct {
   InkModelStore *store;
   InkRemote *remote;
   InkModel *bundled;
-  GArray *required_inputs; /* InkRemoteFeature, names borrowed from bundled */
-  GArray *required_outputs;
-  char *open_error; /* why the store could not be opened */
+  InkRemoteRequirements required; /* names borrowed from bundled */
+  char *open_error;               /* why the store could not be opened */
 } Worker;
 
 /* The status after an operation, built on the worker. */
@@ -92,10 +91,11 @@ struct _InklingUpdater {
   GPtrArray *log; /* char *, NULL-terminated */
 
   /* Guarded by lock: the operation running, for cancelling it. */
+  gpointer running_op; /* the Op the worker runs, to compare with */
   InkRemote *running_remote;
   InklingModelHandoff *running_handoff;
 
-  GQueue pending; /* the OpKind of each operation queued or running, in order */
+  GQueue pending; /* the Op of each operation queued or running, in order */
   gboolean automatic;
   guint interval;
   double progress;
@@ -165,6 +165,7 @@ typedef struct {
   char *summary;
   Snapshot *snapshot;
   int progress_percent;
+  gint cancelled; /* atomic: inkling_updater_cancel asked to stop it */
 } Op;
 
 /* ---- Small helpers ---- */
@@ -439,14 +440,14 @@ on_progress (int64_t received, int64_t total, void *user_data)
   Progress *p;
 
   if (percent == op->progress_percent)
-    return !g_atomic_int_get (&op->self->shut_down);
+    return !g_atomic_int_get (&op->self->shut_down) && !g_atomic_int_get (&op->cancelled);
   op->progress_percent = percent;
   p = g_new0 (Progress, 1);
   p->self = g_object_ref (op->self);
   p->progress = percent >= 0 ? percent / 100.0 : -1;
   INKLING_TSAN_RELEASE (p);
   hand_over_to_main (op->self->context, progress_on_main, p, progress_free);
-  return !g_atomic_int_get (&op->self->shut_down);
+  return !g_atomic_int_get (&op->self->shut_down) && !g_atomic_int_get (&op->cancelled);
 }
 
 /* A downloaded model must be a classifier with an image input, as the
@@ -489,8 +490,6 @@ worker_open (InklingUpdater *self)
   InkError err;
 
   ink_error_clear (&err);
-  w->required_inputs = g_array_new (FALSE, FALSE, sizeof (InkRemoteFeature));
-  w->required_outputs = g_array_new (FALSE, FALSE, sizeof (InkRemoteFeature));
   w->store = ink_model_store_open (self->models_dir, self->bundled_path, &err);
   if (w->store == NULL) {
     w->open_error = g_strdup_printf ("The model folder %s cannot be used: %s", self->models_dir,
@@ -509,18 +508,10 @@ worker_open (InklingUpdater *self)
 
     if (metadata.version != NULL && ink_version_is_valid (metadata.version))
       ink_model_store_set_bundled_version (w->store, metadata.version);
-    for (size_t i = 0; i < ink_description_n_inputs (d); i++) {
-      const InkFeatureDescription *f = ink_description_input (d, i);
-      InkRemoteFeature feature = {f->name, f->type.type};
-
-      g_array_append_val (w->required_inputs, feature);
-    }
-    for (size_t i = 0; i < ink_description_n_outputs (d); i++) {
-      const InkFeatureDescription *f = ink_description_output (d, i);
-      InkRemoteFeature feature = {f->name, f->type.type};
-
-      g_array_append_val (w->required_outputs, feature);
-    }
+    if (ink_remote_requirements_from_description (d, &w->required, &err) != INK_OK)
+      g_message ("The bundled model's features cannot be listed (%s): downloaded models are not "
+                 "checked against them",
+                 error_text (&err));
   } else {
     g_message ("The bundled model does not load (%s): downloaded models are not checked "
                "against its features",
@@ -551,10 +542,10 @@ worker_configure (InklingUpdater *self, Op *op)
   config.app_version = INKLING_VERSION;
   config.public_key = op->public_key[0] != '\0' ? op->public_key : NULL;
   config.check_interval_s = op->interval;
-  config.required_inputs = (const InkRemoteFeature *) (void *) w->required_inputs->data;
-  config.n_required_inputs = w->required_inputs->len;
-  config.required_outputs = (const InkRemoteFeature *) (void *) w->required_outputs->data;
-  config.n_required_outputs = w->required_outputs->len;
+  config.required_inputs = w->required.inputs;
+  config.n_required_inputs = w->required.n_inputs;
+  config.required_outputs = w->required.outputs;
+  config.n_required_outputs = w->required.n_outputs;
   config.fit = fit_check;
   if (op->handoff != NULL) {
     config.personalize = inkling_model_handoff_personalize;
@@ -629,6 +620,29 @@ op_run_engine (InklingUpdater *self, Op *op)
     op_describe_outcome (op);
 }
 
+/* The user's cancel in the activity log, after what the engine logged of
+ * where it stopped. */
+static void
+log_cancelled (Worker *w, Op *op)
+{
+  InkActivityEntry entry = {
+    .time_ms = g_get_real_time () / 1000,
+    .step = INK_ACTIVITY_DECISION,
+    .level = INK_ACTIVITY_INFO,
+    .status = INK_ERR_CANCELLED,
+    .bytes = -1,
+  };
+  InkModelStoreEntry active;
+  g_autofree char *name = NULL;
+
+  ink_model_store_refresh (w->store, NULL);
+  ink_model_store_get_active (w->store, &active);
+  name = describe_entry (&active);
+  g_snprintf (entry.message, sizeof entry.message,
+              "%s cancelled by the user; the running model stays %s", op_names[op->kind], name);
+  ink_activity_append (w->store, &entry, 0, NULL);
+}
+
 static gboolean op_complete_on_main (gpointer data);
 static void op_complete_free (gpointer data);
 
@@ -650,7 +664,7 @@ op_run (gpointer data, gpointer user_data)
 
   if (op->kind == OP_OPEN)
     worker_open (self);
-  if (g_atomic_int_get (&self->shut_down) ||
+  if (g_atomic_int_get (&self->shut_down) || g_atomic_int_get (&op->cancelled) ||
       (op->cancellable != NULL && g_cancellable_is_cancelled (op->cancellable))) {
     op->status = ink_error_set (&op->err, INK_ERR_CANCELLED, "cancelled");
   } else if (w->store == NULL) {
@@ -660,6 +674,7 @@ op_run (gpointer data, gpointer user_data)
   } else {
     g_mutex_lock (&self->lock);
     INKLING_TSAN_ACQUIRE (&self->lock);
+    self->running_op = op;
     self->running_remote = w->remote;
     self->running_handoff = op->handoff;
     INKLING_TSAN_RELEASE (&self->lock);
@@ -670,17 +685,25 @@ op_run (gpointer data, gpointer user_data)
     if (g_atomic_int_get (&self->shut_down))
       cancel_remote (NULL, self);
 
-    op_run_engine (self, op);
+    /* (so may inkling_updater_cancel: the engine only hears of a cancel
+     * while it runs) */
+    if (g_atomic_int_get (&op->cancelled))
+      op->status = ink_error_set (&op->err, INK_ERR_CANCELLED, "cancelled");
+    else
+      op_run_engine (self, op);
 
     if (handler != 0)
       g_cancellable_disconnect (op->cancellable, handler);
     g_mutex_lock (&self->lock);
     INKLING_TSAN_ACQUIRE (&self->lock);
+    self->running_op = NULL;
     self->running_remote = NULL;
     self->running_handoff = NULL;
     INKLING_TSAN_RELEASE (&self->lock);
     g_mutex_unlock (&self->lock);
   }
+  if (op->status == INK_ERR_CANCELLED && g_atomic_int_get (&op->cancelled) && w->store != NULL)
+    log_cancelled (w, op);
 
   switched =
     op->status == INK_OK && (op->kind == OP_ROLLBACK || op->kind == OP_RESET || op->installed);
@@ -827,23 +850,23 @@ op_complete_on_main (gpointer data)
       g_strcmp0 (op->server_url, self->server_url) == 0)
     self->check_soon = FALSE;
 
-  g_assert (self->pending.length > 0);
+  g_assert (g_queue_peek_head (&self->pending) == op);
   g_queue_pop_head (&self->pending);
   set_progress (self, -1);
   if (self->pending.length == 0) {
     set_string (self, &self->operation, "", PROP_OPERATION);
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
   } else {
-    set_string (self, &self->operation,
-                op_names[GPOINTER_TO_INT (g_queue_peek_head (&self->pending))], PROP_OPERATION);
+    set_string (self, &self->operation, op_names[((Op *) g_queue_peek_head (&self->pending))->kind],
+                PROP_OPERATION);
   }
   schedule (self);
 
   if (op->status == INK_OK) {
     g_task_return_pointer (op->task, g_steal_pointer (&op->summary), g_free);
   } else if (op->status == INK_ERR_CANCELLED) {
-    g_task_return_new_error (op->task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s cancelled",
-                             op_names[op->kind]);
+    g_task_return_new_error (op->task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%c%s cancelled",
+                             g_ascii_toupper (op_names[op->kind][0]), op_names[op->kind] + 1);
   } else {
     g_autoptr (GError) error = NULL;
 
@@ -864,7 +887,7 @@ run_op (InklingUpdater *self, Op *op)
     op_free (op);
     return;
   }
-  g_queue_push_tail (&self->pending, GINT_TO_POINTER (op->kind));
+  g_queue_push_tail (&self->pending, op);
   if (self->pending.length == 1) {
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
     set_string (self, &self->operation, op_names[op->kind], PROP_OPERATION);
@@ -951,6 +974,32 @@ inkling_updater_reset_async (InklingUpdater *self, GCancellable *cancellable,
 {
   g_return_if_fail (INKLING_IS_UPDATER (self));
   start (self, OP_RESET, NULL, cancellable, callback, user_data);
+}
+
+gboolean
+inkling_updater_cancel (InklingUpdater *self)
+{
+  Op *op;
+
+  g_return_val_if_fail (INKLING_IS_UPDATER (self), FALSE);
+
+  op = g_queue_peek_head (&self->pending);
+  if (op == NULL || op->kind == OP_OPEN)
+    return FALSE;
+  g_atomic_int_set (&op->cancelled, 1);
+  /* The engine's cancel only when the worker runs this op now (not yet:
+   * op_run sees the flag; already done: its completion is on its way). */
+  g_mutex_lock (&self->lock);
+  INKLING_TSAN_ACQUIRE (&self->lock);
+  if (self->running_op == op) {
+    if (self->running_remote != NULL)
+      ink_remote_cancel (self->running_remote);
+    if (self->running_handoff != NULL)
+      inkling_model_handoff_cancel (self->running_handoff);
+  }
+  INKLING_TSAN_RELEASE (&self->lock);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
 }
 
 char *
@@ -1165,8 +1214,7 @@ inkling_updater_finalize (GObject *object)
   g_clear_pointer (&w->remote, ink_remote_free);
   g_clear_pointer (&w->store, ink_model_store_free);
   g_clear_pointer (&w->bundled, ink_model_free);
-  g_clear_pointer (&w->required_inputs, g_array_unref);
-  g_clear_pointer (&w->required_outputs, g_array_unref);
+  ink_remote_requirements_clear (&w->required);
   g_clear_pointer (&w->open_error, g_free);
   g_clear_pointer (&self->models_dir, g_free);
   g_clear_pointer (&self->bundled_path, g_free);

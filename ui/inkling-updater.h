@@ -116,6 +116,14 @@ void inkling_updater_reset_async (InklingUpdater *self, GCancellable *cancellabl
                                   GAsyncReadyCallback callback, gpointer user_data);
 char *inkling_updater_finish (InklingUpdater *self, GAsyncResult *result, GError **error);
 
+/* Cancels the operation running (the first of "busy"): a download stops
+ * at its next progress report, other steps at the next one the engine
+ * checks. It then finishes with G_IO_ERROR_CANCELLED, the current model
+ * stays (a partial download is kept for resuming), and the activity log
+ * says the user cancelled it. Operations queued after it still run.
+ * Returns FALSE when none runs (nothing to cancel). */
+gboolean inkling_updater_cancel (InklingUpdater *self);
+
 /* Signals (on the main context):
  *  "changed" ()                the status, the available models or the
  *                              log were replaced (after each operation)

@@ -15,6 +15,7 @@
 
 #include "inkling-window.h"
 
+#include "inkling-confirm-dialog.h"
 #include "inkling-draw-page.h"
 #include "inkling-images-page.h"
 #include "inkling-model-page.h"
@@ -566,21 +567,16 @@ static void
 activate_reset_personalization (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   InklingWindow *self = user_data;
-  GtkWidget *dialog =
-    adw_message_dialog_new (GTK_WINDOW (self), "Reset Personalization?",
-                            "Every sticker and example you taught is deleted, and the model "
-                            "goes back to what it was before. This cannot be undone.");
+  AdwMessageDialog *dialog =
+    inkling_confirm_dialog_new (GTK_WINDOW (self), "Reset Personalization?",
+                                "Every sticker and example you taught is deleted, and the model "
+                                "goes back to what it was before. This cannot be undone.",
+                                "reset", "_Reset");
 
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", "_Cancel", "reset",
-                                    "_Reset", NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "reset",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   /* Its window's name, for window lists (and the ui tests). */
   gtk_window_set_title (GTK_WINDOW (dialog), "Reset Personalization");
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_reset_response), self, 0);
-  g_set_weak_pointer (&self->dialog, ADW_MESSAGE_DIALOG (dialog));
+  g_set_weak_pointer (&self->dialog, dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

@@ -17,63 +17,24 @@ import signal
 import struct
 import subprocess
 import sys
-import tempfile
-import traceback
 import zlib
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import taptest  # noqa: E402
+from taptest import check, main, scratch, skip, test, tmp_path  # noqa: E402
 
 CLI = sys.argv[1]
 MODELS = sys.argv[2]
-TMP = tempfile.TemporaryDirectory(prefix="inkling-cli-test-")
-
-TESTS = []
-
-
-def test(description):
-    def register(fn):
-        TESTS.append((description, fn))
-        return fn
-
-    return register
-
-
-class Skip(Exception):
-    pass
-
-
-def skip(reason):
-    raise Skip(reason)
+TMP = scratch("inkling-cli-test-")
 
 
 def model(name):
     return os.path.join(MODELS, name)
 
 
-def tmp_path(name):
-    return os.path.join(TMP.name, name)
-
-
-class Result:
-    def __init__(self, args, proc):
-        self.args = args
-        self.rc = proc.returncode
-        self.out = proc.stdout
-        self.err = proc.stderr
-
-    def describe(self):
-        return "inkling-cli %s\nexit %d\nstdout: %s\nstderr: %s" % (
-            " ".join(self.args), self.rc, self.out.strip(), self.err.strip())
-
-
 def run(*args):
-    proc = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=60)
-    return Result(list(args), proc)
-
-
-def check(condition, message, result=None):
-    if not condition:
-        if result is not None:
-            message += "\n" + result.describe()
-        raise AssertionError(message)
+    return taptest.run([CLI, *args], ["inkling-cli", *args], timeout=60)
 
 
 def expect_ok(*args):
@@ -1081,26 +1042,6 @@ def _():
     ends = check_events_in_order(json_lines(r), 5, r)
     check(len(ends) == 100 and ends[-1]["loss"] < ends[0]["loss"],
           "the 1x1 network did not learn: %r" % [e["loss"] for e in ends][:5], r)
-
-
-def main():
-    print("1..%d" % len(TESTS))
-    failed = 0
-    for n, (description, fn) in enumerate(TESTS, 1):
-        try:
-            fn()
-            print("ok %d - %s" % (n, description))
-        except Skip as e:
-            print("ok %d - %s # SKIP %s" % (n, description, e))
-        except Exception as e:  # one failing case must not hide the others
-            failed += 1
-            print("not ok %d - %s" % (n, description))
-            detail = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
-            for line in detail.splitlines():
-                print("# " + line)
-        sys.stdout.flush()
-    TMP.cleanup()
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":

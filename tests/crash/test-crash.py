@@ -51,14 +51,18 @@ import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import taptest  # noqa: E402
+from taptest import (Result, at_end, cached, check, copy_tree, fresh_dir, main,  # noqa: E402
+                     scratch, skip, stop_process, test, tmp_path)
 
 CLI, HELPER, BUNDLED, BUNDLED_SOURCE, CLI_MODELS = [os.path.abspath(a) for a in sys.argv[1:6]]
 DIGIT = os.path.join(CLI_MODELS, "digit.png")
 INVERSE = os.path.join(CLI_MODELS, "inverse.png")
-TMP = tempfile.TemporaryDirectory(prefix="inkling-crash-test-")
+TMP = scratch("inkling-crash-test-")
 
 KILLS = int(os.environ.get("INKLING_CRASH_KILLS") or 60)
 SEED = int(os.environ.get("INKLING_CRASH_SEED") or random.SystemRandom().randrange(1, 2**31))
@@ -68,31 +72,8 @@ KILLS_EACH = max(1, math.ceil(KILLS / N_SCENARIOS))
 # start of the process.
 SAVES = 8
 DB_CHANGES = 200
-
-TESTS = []
-
-
-def test(description):
-    def register(fn):
-        TESTS.append((description, fn))
-        return fn
-
-    return register
-
-
-class Skip(Exception):
-    pass
-
-
-def skip(reason):
-    raise Skip(reason)
-
-
-def check(condition, message, result=None):
-    if not condition:
-        if result is not None:
-            message += "\n" + result.describe()
-        raise AssertionError(message)
+# How much of a process's stdout and stderr a failure shows: their ends.
+SHOWN = 3000
 
 
 def note(text):
@@ -100,32 +81,9 @@ def note(text):
     sys.stdout.flush()
 
 
-def tmp_path(*names):
-    return os.path.join(TMP.name, *names)
-
-
-def fresh_dir(*names):
-    path = tmp_path(*names)
-    shutil.rmtree(path, ignore_errors=True)
-    os.makedirs(path)
-    return path
-
-
 def sha256(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
-
-
-class Result:
-    def __init__(self, argv, rc, out, err):
-        self.argv = argv
-        self.rc = rc
-        self.out = out
-        self.err = err
-
-    def describe(self):
-        return "%s\nexit %s\nstdout: %s\nstderr: %s" % (
-            " ".join(self.argv), self.rc, self.out.strip()[-3000:], self.err.strip()[-3000:])
 
 
 def file_size_limit(limit):
@@ -139,9 +97,8 @@ def file_size_limit(limit):
 
 
 def run(argv, limit=None, timeout=300):
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                          preexec_fn=file_size_limit(limit) if limit is not None else None)
-    return Result(argv, proc.returncode, proc.stdout, proc.stderr)
+    return taptest.run(argv, tail=SHOWN, timeout=timeout,
+                       preexec_fn=file_size_limit(limit) if limit is not None else None)
 
 
 def ok(argv, **kwargs):
@@ -190,7 +147,7 @@ def run_killed(argv, delay):
     if proc.poll() is None:
         proc.send_signal(signal.SIGKILL)
     out, err = proc.communicate(timeout=300)
-    return proc.returncode == -signal.SIGKILL, Result(argv, proc.returncode, out, err), length
+    return proc.returncode == -signal.SIGKILL, Result(argv, proc.returncode, out, err, SHOWN), length
 
 
 def measure(make_argv, after=None, runs=3):
@@ -389,22 +346,10 @@ def run_on_tmpfs(source, size, argv):
             return f.read()
 
     note("the tmpfs after the run: " + " ".join(read("df").splitlines()[-1].split()[1:5]))
-    return Result(argv, int(read("rc")), read("out"), read("err")), os.path.join(base, "after")
+    return Result(argv, int(read("rc")), read("out"), read("err"), SHOWN), os.path.join(base, "after")
 
 
 # ---- Fixtures ----
-
-_cache = {}
-
-
-def cached(fn):
-    def wrapper():
-        if fn.__name__ not in _cache:
-            _cache[fn.__name__] = fn()
-        return _cache[fn.__name__]
-
-    return wrapper
-
 
 def examples(path):
     return int(json.loads(ok([CLI, "inspect", path, "--json"]).out)["metadata"]["userDefined"]
@@ -475,12 +420,7 @@ class Server:
         return self
 
     def __exit__(self, *exc):
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, signal.SIGINT)
         self.proc.stdout.close()
         self.log.close()
         return False
@@ -547,15 +487,8 @@ def installed_store():
     store = fresh_dir("store-installed")
     ok(install_argv(store, server.url, "1.1.0"))
     check(check_store(store) == "1.1.0", "1.1.0 is not active")
-    _cache["server"] = server
+    at_end(lambda: server.__exit__(None, None, None))
     return store, server
-
-
-def copy_tree(source, name):
-    target = tmp_path(name)
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(source, target)
-    return target
 
 
 def db_state(db):
@@ -833,6 +766,25 @@ def expect_failure(r, *mentions):
               "expected the message to mention %s" % " or ".join(map(repr, alternatives)), r)
 
 
+def check_store_kept(store, before, what=None):
+    """After an install that failed: the store is as it was (before is its
+    snapshot), 1.1.0 still active, no temporary file left."""
+    check(snapshot(store) == before, "the store changed" + (" (%s)" % what if what else ""))
+    check(check_store(store) == "1.1.0", "1.1.0 is not active")
+    no_temps(store)
+
+
+def database_with(name, changes):
+    """A fresh folder NAME holding a database, inkling.db, that db-write made
+    CHANGES changes to (label "a"); returns the folder, the database's path
+    and what was committed."""
+    folder = fresh_dir(name)
+    db = os.path.join(folder, "inkling.db")
+    committed = Committed()
+    committed.add(ok([HELPER, "db-write", db, "a", str(changes)]).out)
+    return folder, db, committed
+
+
 @test("full disk (file-size limit): update -o OUT fails clearly and OUT is unchanged")
 def test_full_update():
     folder = fresh_dir("full-update")
@@ -879,17 +831,13 @@ def test_full_install():
                        "the active model is still doodles 1.1.0")
         if what == "model file":
             check("cannot save the model" in r.err, "not the model file's failure", r)
-        check(snapshot(store) == before, "the store changed (%s)" % what)
-        check(check_store(store) == "1.1.0", "1.1.0 is not active")
-        no_temps(store)
+        check_store_kept(store, before, what)
 
 
 @test("full disk (file-size limit): database writes fail clearly; every committed example is "
       "still there")
 def test_full_database():
-    db = os.path.join(fresh_dir("full-db"), "inkling.db")
-    committed = Committed()
-    committed.add(ok([HELPER, "db-write", db, "a", "20"]).out)
+    _, db, committed = database_with("full-db", 20)
     r = helper("db-write", db, "b", "100000", limit=os.path.getsize(db) + 32 * 1024)
     committed.add(r.out)
     expect_failure(r, "the personalization database " + db,
@@ -927,18 +875,13 @@ def test_tmpfs_install():
     expect_failure(r, "inkling-cli: install failed", "No space left on device",
                    "the active model is still doodles 1.1.0")
     check("cannot save the model" in r.err, "not the model file's failure", r)
-    check(snapshot(after) == snapshot(source), "the store changed")
-    check(check_store(after) == "1.1.0", "1.1.0 is not active")
-    no_temps(after)
+    check_store_kept(after, snapshot(source))
 
 
 @test("full disk (a full tmpfs): database writes fail with 'the disk is full'; every committed "
       "example is still there")
 def test_tmpfs_database():
-    folder = fresh_dir("tmpfs-db-src")
-    db = os.path.join(folder, "inkling.db")
-    committed = Committed()
-    committed.add(ok([HELPER, "db-write", db, "a", "20"]).out)
+    folder, db, committed = database_with("tmpfs-db-src", 20)
     r, after = run_on_tmpfs(folder, 512 * 1024, [HELPER, "db-write", "inkling.db", "b", "100000"])
     committed.add(r.out)
     expect_failure(r, "the personalization database inkling.db cannot be written: the disk is "
@@ -981,18 +924,13 @@ def test_read_only_store():
     r = run_read_only(store, [HELPER, "store-load", store, BUNDLED])
     check(r.rc == 0 and json.loads(r.out)["personalized"],
           "the read-only store does not load its model", r)
-    check(snapshot(store) == before, "the store changed")
-    check(check_store(store) == "1.1.0", "1.1.0 is not active")
-    no_temps(store)
+    check_store_kept(store, before)
 
 
 @test("read-only database folder: opening fails clearly and says why; every example is still "
       "there")
 def test_read_only_database():
-    folder = fresh_dir("ro-db")
-    db = os.path.join(folder, "inkling.db")
-    committed = Committed()
-    committed.add(ok([HELPER, "db-write", db, "a", "8"]).out)
+    folder, db, committed = database_with("ro-db", 8)
     before = db_state(db)
     r = run_read_only(folder, [HELPER, "db-write", db, "b", "4"])
     expect_failure(r, "the personalization database " + db,
@@ -1000,31 +938,6 @@ def test_read_only_database():
                     "cannot be written: Permission denied"))
     check(db_state(db) == before, "the database changed")
     committed.check(before, 0)
-
-
-def main():
-    print("1..%d" % len(TESTS))
-    failed = 0
-    for n, (description, fn) in enumerate(TESTS, 1):
-        start = time.monotonic()
-        try:
-            fn()
-            print("ok %d - %s" % (n, description))
-        except Skip as e:
-            print("ok %d - %s # SKIP %s" % (n, description, e))
-        except Exception as e:  # one failing case must not hide the others
-            failed += 1
-            print("not ok %d - %s" % (n, description))
-            detail = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
-            for line in detail.splitlines():
-                print("# " + line)
-        if os.environ.get("INKLING_TEST_TIMES"):
-            print("# %.2f s" % (time.monotonic() - start))
-        sys.stdout.flush()
-    if "server" in _cache:
-        _cache["server"].__exit__(None, None, None)
-    TMP.cleanup()
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -159,41 +159,6 @@ model_id (const InkModel *m)
   return id;
 }
 
-/* ---- Ids ---- */
-
-static void
-test_model_id (void)
-{
-  InkModel *m = new_knn ("1.0", NULL), *named = new_knn ("1.0", "drawings-2026");
-  InkError err = {0};
-  uint8_t *data = NULL;
-  size_t size = 0;
-  uint8_t digest[INK_SHA256_DIGEST_SIZE];
-  char hex[INK_SHA256_HEX_SIZE];
-  g_autofree char *id = model_id (m), *again = model_id (m), *want = NULL, *nid = NULL;
-  InkModel *copy = ink_model_copy (m, &err);
-  g_autofree char *copy_id = model_id (copy);
-
-  /* sha256: and the hash of the Core ML export; stable; the same for a
-   * copy. */
-  ink_assert_ok (ink_coreml_export_memory (m, &data, &size, &err), &err);
-  ink_sha256 (data, size, digest);
-  ink_sha256_hex (digest, hex);
-  want = g_strconcat ("sha256:", hex, NULL);
-  g_assert_cmpstr (id, ==, want);
-  g_assert_cmpstr (again, ==, id);
-  g_assert_cmpstr (copy_id, ==, id);
-  /* inkling.id, when set, is the id. */
-  nid = model_id (named);
-  g_assert_cmpstr (nid, ==, "drawings-2026");
-  g_assert_null (ink_model_get_id (NULL, &err));
-  g_assert_cmpint (err.status, ==, INK_ERR_INVALID_ARGUMENT);
-  free (data);
-  ink_model_free (copy);
-  ink_model_free (named);
-  ink_model_free (m);
-}
-
 /* The id computed from scratch: the hash of the Core ML export. */
 static char *
 export_id (const InkModel *m)
@@ -209,6 +174,45 @@ export_id (const InkModel *m)
   ink_sha256_hex (digest, hex);
   free (data);
   return g_strconcat ("sha256:", hex, NULL);
+}
+
+/* After a change made in place to m (or to a stage of it): its id is new,
+ * and it is the id computed from scratch. */
+static void
+assert_new_id (const InkModel *m, const char *before)
+{
+  g_autofree char *after = model_id (m);
+  g_autofree char *want = export_id (m);
+
+  g_assert_cmpstr (after, !=, before);
+  g_assert_cmpstr (after, ==, want);
+}
+
+/* ---- Ids ---- */
+
+static void
+test_model_id (void)
+{
+  InkModel *m = new_knn ("1.0", NULL), *named = new_knn ("1.0", "drawings-2026");
+  InkError err = {0};
+  g_autofree char *id = model_id (m), *again = model_id (m), *want = NULL, *nid = NULL;
+  InkModel *copy = ink_model_copy (m, &err);
+  g_autofree char *copy_id = model_id (copy);
+
+  /* sha256: and the hash of the Core ML export; stable; the same for a
+   * copy. */
+  want = export_id (m);
+  g_assert_cmpstr (id, ==, want);
+  g_assert_cmpstr (again, ==, id);
+  g_assert_cmpstr (copy_id, ==, id);
+  /* inkling.id, when set, is the id. */
+  nid = model_id (named);
+  g_assert_cmpstr (nid, ==, "drawings-2026");
+  g_assert_null (ink_model_get_id (NULL, &err));
+  g_assert_cmpint (err.status, ==, INK_ERR_INVALID_ARGUMENT);
+  ink_model_free (copy);
+  ink_model_free (named);
+  ink_model_free (m);
 }
 
 /* Ids are cached (shared with the update tasks made from a model), and a
@@ -240,28 +244,22 @@ test_model_id_cache (void)
   }
   /* In-place changes: examples, k, metadata. */
   {
-    g_autofree char *before = model_id (m), *after = NULL, *want = NULL;
+    g_autofree char *before = model_id (m);
+
     ink_assert_ok (ink_knn_add_example_string (m, v, "sun", &err), &err);
-    after = model_id (m);
-    want = export_id (m);
-    g_assert_cmpstr (after, !=, before);
-    g_assert_cmpstr (after, ==, want);
+    assert_new_id (m, before);
   }
   {
-    g_autofree char *before = model_id (m), *after = NULL, *want = NULL;
+    g_autofree char *before = model_id (m);
+
     ink_assert_ok (ink_knn_remove_example (m, 0, &err), &err);
-    after = model_id (m);
-    want = export_id (m);
-    g_assert_cmpstr (after, !=, before);
-    g_assert_cmpstr (after, ==, want);
+    assert_new_id (m, before);
   }
   {
-    g_autofree char *before = model_id (m), *after = NULL, *want = NULL;
+    g_autofree char *before = model_id (m);
+
     ink_assert_ok (ink_model_set_user_metadata (m, "com.example.note", "changed"), &err);
-    after = model_id (m);
-    want = export_id (m);
-    g_assert_cmpstr (after, !=, before);
-    g_assert_cmpstr (after, ==, want);
+    assert_new_id (m, before);
   }
   /* An update from the changed model records the new id. */
   {
@@ -284,12 +282,10 @@ test_model_id_cache (void)
   ink_assert_ok (ink_model_finish (p, &err), &err);
   knn = ink_pipeline_get_model (p, 0);
   {
-    g_autofree char *before = model_id (p), *after = NULL, *want = NULL;
+    g_autofree char *before = model_id (p);
+
     ink_assert_ok (ink_knn_add_example_string (knn, v, "moon", &err), &err);
-    after = model_id (p);
-    want = export_id (p);
-    g_assert_cmpstr (after, !=, before);
-    g_assert_cmpstr (after, ==, want);
+    assert_new_id (p, before);
   }
   ink_model_free (p);
   ink_batch_free (b3);

@@ -1,6 +1,7 @@
-/* test-remote.c: the updater without a network: configuration, scheduling
- * (backoff, Retry-After), the activity log, status, and rollback and reset
- * through the updater (with personalization re-applied and logged).
+/* test-remote.c: the updater without a network: configuration, required
+ * features, scheduling (backoff, Retry-After), the activity log, status,
+ * and rollback and reset through the updater (with personalization
+ * re-applied and logged).
  * Checks and installs over HTTP are tested end to end in tests/remote.
  *
  * SPDX-License-Identifier: MIT
@@ -295,6 +296,31 @@ test_config (void)
   ink_test_tmpdir_free (dir);
 }
 
+/* The features a model needs: the reference model's inputs and outputs. */
+static void
+test_requirements (void)
+{
+  InkModel *m = make_model (0);
+  InkRemoteRequirements req;
+  InkError err = {0};
+
+  ink_assert_ok (
+    ink_remote_requirements_from_description (ink_model_get_description (m), &req, &err), &err);
+  g_assert_cmpuint (req.n_inputs, ==, 1);
+  g_assert_cmpstr (req.inputs[0].name, ==, "x");
+  g_assert_cmpint (req.inputs[0].type, ==, INK_VALUE_MULTIARRAY);
+  g_assert_cmpuint (req.n_outputs, ==, 1);
+  g_assert_cmpstr (req.outputs[0].name, ==, "y");
+  g_assert_cmpint (req.outputs[0].type, ==, INK_VALUE_DOUBLE);
+  ink_remote_requirements_clear (&req);
+  g_assert_null (req.inputs);
+  g_assert_cmpuint (req.n_inputs, ==, 0);
+  g_assert_null (req.outputs);
+  g_assert_cmpuint (req.n_outputs, ==, 0);
+  ink_remote_requirements_clear (&req);
+  ink_model_free (m);
+}
+
 static void
 test_rollback_reset (void)
 {
@@ -389,6 +415,7 @@ main (int argc, char **argv)
   g_test_add_func ("/remote/activity-json", test_activity_json);
   g_test_add_func ("/remote/activity-file", test_activity_file);
   g_test_add_func ("/remote/config", test_config);
+  g_test_add_func ("/remote/requirements", test_requirements);
   g_test_add_func ("/remote/rollback-reset", test_rollback_reset);
   return g_test_run ();
 }

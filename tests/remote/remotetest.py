@@ -1,5 +1,6 @@
-# remotetest.py: what test-serve.py and test-remote.py share: a TAP runner,
-# running inkling-cli, and sites served by `inkling-cli serve` or nginx
+# remotetest.py: what test-serve.py and test-remote.py share besides the
+# TAP harness (tests/taptest.py, on sys.path from those scripts): running
+# inkling-cli, and sites served by `inkling-cli serve` or nginx
 #
 # SPDX-License-Identifier: MIT
 
@@ -11,46 +12,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
+
+import taptest
+from taptest import check, fresh_dir, scratch, skip, stop_process
 
 CLI = os.path.abspath(sys.argv[1])
-TMP = tempfile.TemporaryDirectory(prefix="inkling-remote-test-")
-
-TESTS = []
-
-
-def test(description):
-    def register(fn):
-        TESTS.append((description, fn))
-        return fn
-
-    return register
-
-
-class Skip(Exception):
-    pass
-
-
-def skip(reason):
-    raise Skip(reason)
-
-
-def check(condition, message, result=None):
-    if not condition:
-        if result is not None:
-            message += "\n" + result.describe()
-        raise AssertionError(message)
-
-
-def tmp_path(*names):
-    return os.path.join(TMP.name, *names)
-
-
-def fresh_dir(*names):
-    path = tmp_path(*names)
-    shutil.rmtree(path, ignore_errors=True)
-    os.makedirs(path)
-    return path
+TMP = scratch("inkling-remote-test-")
 
 
 def read_bytes(path):
@@ -65,25 +32,11 @@ def write_bytes(path, data):
     return path
 
 
-class Result:
-    def __init__(self, args, proc):
-        self.args = args
-        self.rc = proc.returncode
-        self.out = proc.stdout
-        self.err = proc.stderr
-
-    def describe(self):
-        return "inkling-cli %s\nexit %d\nstdout: %s\nstderr: %s" % (
-            " ".join(self.args), self.rc, self.out.strip(), self.err.strip())
-
-
 def run(*args, env=None, timeout=60):
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
-    proc = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout,
-                          env=full_env)
-    return Result(list(args), proc)
+    return taptest.run([CLI, *args], ["inkling-cli", *args], timeout=timeout, env=full_env)
 
 
 def expect_ok(*args, **kwargs):
@@ -152,13 +105,7 @@ class Served:
         return [entry for entry in self.log() if entry[1].endswith(suffix)]
 
     def stop(self, signum=signal.SIGINT):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signum)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        if not stop_process(self.proc, signum):
             raise AssertionError("serve did not stop within 10 s of a signal")
         self.proc.stdout.close()
         self.log_file.close()
@@ -181,10 +128,12 @@ def free_port():
 
 class Nginx:
     """nginx serving site on a free port of 127.0.0.1, with every path it
-    writes (pid, logs, temporary files) in a folder of its own."""
+    writes (pid, logs, temporary files) in a folder of its own; over HTTPS
+    when tls is (certificate file, key file)."""
 
-    def __init__(self, site):
+    def __init__(self, site, tls=None):
         self.site = os.path.abspath(site)
+        self.tls = tls
 
     @staticmethod
     def binary():
@@ -202,6 +151,9 @@ class Nginx:
             os.makedirs(os.path.join(self.dir, sub))
         self.port = free_port()
         user = "user root;\n" if os.geteuid() == 0 else ""
+        listen = "127.0.0.1:%d" % self.port
+        if self.tls:
+            listen += " ssl;\n    ssl_certificate %s;\n    ssl_certificate_key %s" % self.tls
         conf = """%sworker_processes 1;
 daemon off;
 master_process off;
@@ -218,12 +170,12 @@ http {
   types { application/json json; application/octet-stream mlmodel; }
   default_type application/octet-stream;
   server {
-    listen 127.0.0.1:%d;
+    listen %s;
     root %s;
   }
 }
 """ % (user, self.dir, self.dir, self.dir, self.dir, self.dir, self.dir, self.dir, self.dir,
-            self.port, self.site)
+            listen, self.site)
         conf_path = os.path.join(self.dir, "nginx.conf")
         with open(conf_path, "w") as f:
             f.write(conf)
@@ -243,7 +195,7 @@ http {
         else:
             self.proc.kill()
             raise AssertionError("nginx did not start listening on port %d" % self.port)
-        self.url = "http://127.0.0.1:%d/" % self.port
+        self.url = "%s://127.0.0.1:%d/" % ("https" if self.tls else "http", self.port)
         return self
 
     def access_log(self):
@@ -253,35 +205,6 @@ http {
             return ""
 
     def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, signal.SIGQUIT)
         self.proc.stderr.close()
         return False
-
-
-def main():
-    print("1..%d" % len(TESTS))
-    failed = 0
-    for n, (description, fn) in enumerate(TESTS, 1):
-        start = time.monotonic()
-        try:
-            fn()
-            print("ok %d - %s" % (n, description))
-        except Skip as e:
-            print("ok %d - %s # SKIP %s" % (n, description, e))
-        except Exception as e:  # one failing case must not hide the others
-            failed += 1
-            print("not ok %d - %s" % (n, description))
-            detail = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
-            for line in detail.splitlines():
-                print("# " + line)
-        if os.environ.get("INKLING_TEST_TIMES"):
-            print("# %.2f s" % (time.monotonic() - start))
-        sys.stdout.flush()
-    TMP.cleanup()
-    return 1 if failed else 0

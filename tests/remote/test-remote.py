@@ -12,7 +12,7 @@
 
 import sys
 
-sys.dont_write_bytecode = True
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 import glob  # noqa: E402
 import hashlib  # noqa: E402
@@ -22,9 +22,11 @@ import shutil  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
 
-from remotetest import (CLI, Nginx, Served, check, expect_error, expect_ok,  # noqa: E402
-                        expect_usage, fresh_dir, main, read_bytes, run, skip, test, tmp_path,
-                        write_bytes)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # taptest
+from remotetest import (CLI, Nginx, Served, expect_error, expect_ok, expect_usage,  # noqa: E402
+                        read_bytes, run, write_bytes)
+from taptest import cached, check, fresh_dir, main, skip, test, tmp_path  # noqa: E402
+from taptest import copy_tree as copy_site  # noqa: E402
 
 MODELS = sys.argv[2]
 FIXTURES = os.environ.get("INKLING_FIXTURES", "/nonexistent")
@@ -33,18 +35,6 @@ SEED_SITE = os.path.join(FIXTURES, "seed-site")
 # The bundled model of these tests: a k-NN from make-cli-models (input
 # "features", 2 floats; output "label"), knowing sun, moon and star.
 BUNDLED = os.path.join(MODELS, "knn-string.inkmodel")
-
-_cache = {}
-
-
-def cached(fn):
-    def wrapper():
-        if fn.__name__ not in _cache:
-            _cache[fn.__name__] = fn()
-        return _cache[fn.__name__]
-
-    return wrapper
-
 
 def write_text(name, text):
     return write_bytes(tmp_path(name), text.encode())
@@ -109,13 +99,6 @@ def site_v1_v2():
     site = fresh_dir("site-v1-v2")
     publish(site, model_v1(), "1.0.0", "--id", "knn", "--notes", "the first")
     publish(site, model_v2(), "2.0.0")
-    return site
-
-
-def copy_site(source, name):
-    site = tmp_path(name)
-    shutil.rmtree(site, ignore_errors=True)
-    shutil.copytree(source, site)
     return site
 
 
@@ -654,6 +637,124 @@ def _():
         remote_fails(store, "check", server=server.url, mentions=["503"])
     doc = status(store)
     check(doc["retry_after_until"] is not None and doc["failures"] >= 1, "status %r" % doc)
+
+
+# ---- remote: HTTPS certificates and redirects ----
+
+@cached
+def test_certificates():
+    """A certificate authority made by openssl for these tests, and two
+    server certificates it signed: "local" for 127.0.0.1, "other" for
+    another host name. {"ca": PEM file, "local"/"other": (cert, key)}."""
+    if shutil.which("openssl") is None:
+        skip("openssl is not installed (Debian: openssl)")
+    folder = fresh_dir("tls")
+
+    def openssl(*args):
+        proc = subprocess.run(["openssl", *args], capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL, cwd=folder)
+        check(proc.returncode == 0, "openssl %s: %s" % (" ".join(args), proc.stderr))
+
+    def path(name):
+        return os.path.join(folder, name)
+
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2",
+            "-subj", "/CN=Inkling test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    certificates = {"ca": path("ca.pem")}
+    for name, alt_names in (("local", "IP:127.0.0.1,DNS:localhost"),
+                            ("other", "DNS:models.example.org")):
+        write_text(os.path.join("tls", name + ".ext"),
+                   "subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+                   % alt_names)
+        openssl("req", *ec, "-keyout", path(name + ".key"), "-out", path(name + ".csr"),
+                "-subj", "/CN=" + alt_names.split(",")[0].split(":")[1])
+        openssl("x509", "-req", "-in", path(name + ".csr"), "-CA", path("ca.pem"), "-CAkey",
+                path("ca.key"), "-CAcreateserial", "-out", path(name + ".pem"), "-days", "2",
+                "-extfile", path(name + ".ext"))
+        certificates[name] = (path(name + ".pem"), path(name + ".key"))
+    return certificates
+
+
+@test("https: a certificate from an unknown CA is refused, naming it; --ca-file trusts the CA")
+def _():
+    certificates = test_certificates()
+    site = copy_site(site_v1_v2(), "site-https")
+    store = store_v1("store-https")
+    before = snapshot(store)
+    with Nginx(site, tls=certificates["local"]) as nginx:
+        check(nginx.url.startswith("https://127.0.0.1:"), "nginx URL %r" % nginx.url)
+        for op in ("check", "install"):
+            out = remote_fails(store, op, server=nginx.url,
+                               mentions=["certificate", "not trusted", nginx.url])
+            check(snapshot(store) == before, "the store changed after a refused %s" % op, out)
+        check(" 200 " not in nginx.access_log(),
+              "nginx served something over the refused connection: %s" % nginx.access_log())
+        check(not glob.glob(os.path.join(store, "downloads", "*")), "something was downloaded")
+        entry = active(store)
+        check(entry["version"] == "1.0.0", "the active model is now %r" % entry)
+        # The same server with the test CA trusted: checked and installed.
+        out = remote_ok(store, "install", "--ca-file", certificates["ca"], server=nginx.url)
+        check(out.result["installed"] is True, "not installed over https", out)
+        check(any(nginx.url + "models/" in x["message"] for x in out.log),
+              "the model was not fetched over https", out)
+    entry = active(store)
+    check(entry["version"] == "2.0.0" and entry["url"].startswith("https://"),
+          "active %r" % entry)
+
+
+@test("https: a trusted CA's certificate for another host name is refused")
+def _():
+    certificates = test_certificates()
+    store = store_v1("store-https-name")
+    before = snapshot(store)
+    with Nginx(copy_site(site_v1_v2(), "site-https-name"), tls=certificates["other"]) as nginx:
+        remote_fails(store, "install", "--ca-file", certificates["ca"], server=nginx.url,
+                     mentions=["certificate", "not trusted", ("host name", "name")])
+    check(snapshot(store) == before, "the store changed")
+
+
+@test("https: --ca-file must be a file of CA certificates")
+def _():
+    certificates = test_certificates()
+    store = store_v1("store-https-ca-file")
+    before = snapshot(store)
+    expect_error("remote", "check", "--store", store, "--bundled", BUNDLED, "--server",
+                 "https://127.0.0.1:1/", "--ca-file", tmp_path("absent.pem"),
+                 mentions=["absent.pem", "--ca-file"])
+    junk = write_text("junk.pem", "not a certificate\n")
+    with Nginx(copy_site(site_v1_v2(), "site-https-junk"), tls=certificates["local"]) as nginx:
+        remote_fails(store, "check", "--ca-file", junk, server=nginx.url,
+                     mentions=["junk.pem", "CA certificates"])
+    check(snapshot(store) == before, "the store changed")
+
+
+@test("redirects: one (manifest and model) is followed; up to the limit works")
+def _():
+    store = store_v1("store-redirect")
+    with Served(site_v1_v2(), "redirect=/manifest.json:1", "redirect=*.mlmodel:5") as server:
+        out = remote_ok(store, "install", server=server.url)
+        check(out.result["installed"] is True, "not installed through redirects", out)
+        log = server.log()
+        manifest = [entry[2] for entry in log if entry[1].startswith("/manifest.json")]
+        model = [entry[2] for entry in log if ".mlmodel" in entry[1]]
+        check(manifest[:2] == [302, 200] and model == [302] * 5 + [200],
+              "requests %r" % log)
+    check(active(store)["version"] == "2.0.0", "active %r" % active(store))
+
+
+@test("redirects: more than the limit (default 5, --max-redirects N) fail clearly")
+def _():
+    out, server = fault_case("store-redirect-loop", site_v1_v2(), "redirect=*.mlmodel:6",
+                             mentions=["too many redirects", "limit 5"])
+    check(len([entry for entry in server.log() if entry[2] == 302]) == 6,
+          "the sixth redirect was not followed: %r" % server.log())
+    fault_case("store-redirect-none", site_v1_v2(), "redirect=/manifest.json:1",
+               args=("--max-redirects", "0"), mentions=["too many redirects", "limit 0"],
+               op="check")
+    expect_usage("remote", "check", "--store", tmp_path("store-redirect-usage"), "--server",
+                 "http://127.0.0.1:1/", "--max-redirects", "-2", mentions=["--max-redirects"])
 
 
 @test("remote install: Ctrl-C cancels; the active model stays, the partial file is kept")

@@ -9,7 +9,7 @@
 
 import sys
 
-sys.dont_write_bytecode = True
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 import email.utils  # noqa: E402
 import http.client  # noqa: E402
@@ -18,8 +18,9 @@ import signal  # noqa: E402
 import socket  # noqa: E402
 import time  # noqa: E402
 
-from remotetest import (Served, check, expect_error, expect_usage, fresh_dir, main,  # noqa: E402
-                        read_bytes, test, tmp_path, write_bytes)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # taptest
+from remotetest import Served, expect_error, expect_usage, write_bytes  # noqa: E402
+from taptest import check, fresh_dir, main, test, tmp_path  # noqa: E402
 
 BLOB = bytes((i * 37 + 11) % 256 for i in range(10000))
 
@@ -109,7 +110,7 @@ def _():
     from remotetest import expect_ok
     r = expect_ok("serve", "--help")
     for kind in ("status=", "retry-after=", "delay=", "drip=", "drop=", "truncate=", "pad=",
-                 "corrupt=", "TIMES"):
+                 "corrupt=", "redirect=", "TIMES"):
         check(kind in r.out, "--help does not mention %s" % kind, r)
 
 
@@ -138,8 +139,10 @@ def _():
         status, headers, body = request(server, "GET", "/manifest.json?cache=no")
         check(status == 200 and headers["content-type"] == "application/json",
               "manifest: %d %r" % (status, headers))
+        # (A line is written once its answer is sent: the next request's may
+        # come first.)
         log = server.log()
-        check([(m, p, s) for m, p, s, _, _ in log][:2]
+        check([(m, p, s) for m, p, s, _, _ in log if p == "/models/m.mlmodel"][:2]
               == [("GET", "/models/m.mlmodel", 200), ("HEAD", "/models/m.mlmodel", 200)],
               "log: %r" % log)
 
@@ -360,6 +363,35 @@ def _():
         check(body == bytes(want[4999:5002]), "ranged: %r" % body)
         _, _, body = request(server, "GET", "/manifest.json")
         check(b"url" in body, "the manifest was corrupted too")
+
+
+
+@test("fault redirect=PATH:HOPS[:TIMES]: 302s back to PATH, HOPS in all, then the answer")
+def _():
+    expect_usage("serve", tmp_path(), "--fault", "redirect=*:0", mentions=["1 to 100"])
+    expect_usage("serve", tmp_path(), "--fault", "redirect=*:101", mentions=["1 to 100"])
+    with Served(make_site(), "redirect=*.mlmodel:3:1", "corrupt=*.mlmodel:0") as server:
+        path, hops = "/models/m.mlmodel", []
+        while True:
+            status, h, body = request(server, "GET", path)
+            if status != 302:
+                break
+            hops.append(h.get("location"))
+            path = h["location"]
+            check(len(hops) <= 3, "more redirects than asked for: %r" % hops)
+        check(hops == ["/models/m.mlmodel?redirects-left=%d" % n for n in (2, 1, 0)],
+              "locations %r" % hops)
+        # Its end gets the answer, with the other faults that match.
+        check(status == 200 and body == bytes([BLOB[0] ^ 0xFF]) + BLOB[1:],
+              "the end of the chain: %d, %d bytes" % (status, len(body)))
+        # TIMES counted the first request only: the next one is not redirected.
+        status, _, _ = request(server, "GET", "/models/m.mlmodel")
+        check(status == 200, "second request: %d" % status)
+        for bad in ("x", "-1", "101"):
+            status, _, _ = request(server, "GET", "/models/m.mlmodel?redirects-left=" + bad)
+            check(status == 400, "redirects-left=%s: %d" % (bad, status))
+        log = server.log()
+        check("fault=redirect=*.mlmodel:3:1" in log[0][4] and log[0][2] == 302, "log %r" % log)
 
 
 if __name__ == "__main__":

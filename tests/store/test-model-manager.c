@@ -9,11 +9,11 @@
  * SPDX-License-Identifier: MIT
  */
 #include <cjson/cJSON.h>
-#include <glib/gstdio.h>
 #include <math.h>
 
 #include "ink.h"
 #include "inkling-model-manager.h"
+#include "store-test-support.h"
 
 typedef struct {
   char *dir;
@@ -77,10 +77,7 @@ close_manager (Fixture *f)
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("inkling-manager-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = store_test_tmpdir_new ("manager");
   f->db_path = g_build_filename (f->dir, "data", "inkling.db", NULL);
   f->models_dir = g_build_filename (f->dir, "data", "models", NULL);
   f->messages = g_ptr_array_new_with_free_func (g_free);
@@ -88,30 +85,11 @@ fixture_set_up (Fixture *f, gconstpointer data)
 }
 
 static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
-    g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-    g_rmdir (path);
-  } else {
-    g_unlink (path);
-  }
-}
-
-static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
   close_manager (f);
-  remove_tree (f->dir);
+  store_test_tmpdir_free (f->dir);
   g_ptr_array_unref (f->messages);
-  g_free (f->dir);
   g_free (f->db_path);
   g_free (f->models_dir);
 }
@@ -243,6 +221,27 @@ assert_guesses_hourglass (Fixture *f, gboolean expected)
   }
 }
 
+/* A new store and manager on the same folders, which have nothing to say. */
+static void
+restart_quietly (Fixture *f)
+{
+  close_manager (f);
+  open_manager (f);
+  g_assert_cmpuint (f->messages->len, ==, 0);
+}
+
+/* The personalized model runs, idle, with n_examples, and knows the
+ * hourglass. */
+static void
+assert_personalized_hourglass (Fixture *f, int n_examples)
+{
+  g_assert_false (inkling_model_manager_get_busy (f->manager));
+  g_assert_cmpstr (inkling_model_manager_get_model_source (f->manager), ==,
+                   INKLING_MODEL_SOURCE_PERSONALIZED);
+  g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, n_examples);
+  assert_guesses_hourglass (f, TRUE);
+}
+
 /* ---- Tests ---- */
 
 static void
@@ -307,14 +306,8 @@ test_teach (Fixture *f, gconstpointer data)
 
   /* Restart: the personalized model is loaded again, with nothing to say. */
   g_clear_object (&sticker);
-  close_manager (f);
-  open_manager (f);
-  g_assert_cmpuint (f->messages->len, ==, 0);
-  g_assert_false (inkling_model_manager_get_busy (f->manager));
-  g_assert_cmpstr (inkling_model_manager_get_model_source (f->manager), ==,
-                   INKLING_MODEL_SOURCE_PERSONALIZED);
-  g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, 4);
-  assert_guesses_hourglass (f, TRUE);
+  restart_quietly (f);
+  assert_personalized_hourglass (f, 4);
 }
 
 static void
@@ -347,9 +340,7 @@ test_delete (Fixture *f, gconstpointer data)
                    INKLING_MODEL_SOURCE_BUNDLED);
   assert_guesses_hourglass (f, FALSE);
 
-  close_manager (f);
-  open_manager (f);
-  g_assert_cmpuint (f->messages->len, ==, 0);
+  restart_quietly (f);
   assert_guesses_hourglass (f, FALSE);
 }
 
@@ -396,9 +387,7 @@ test_corrupt_personalized (Fixture *f, gconstpointer data)
   assert_guesses_hourglass (f, TRUE);
 
   /* Saved again: the next start has nothing to say. */
-  close_manager (f);
-  open_manager (f);
-  g_assert_cmpuint (f->messages->len, ==, 0);
+  restart_quietly (f);
   assert_guesses_hourglass (f, TRUE);
 }
 
@@ -498,9 +487,7 @@ test_open_model (Fixture *f, gconstpointer data)
   g_object_unref (record);
 
   g_clear_object (&sticker);
-  close_manager (f);
-  open_manager (f);
-  g_assert_cmpuint (f->messages->len, ==, 0);
+  restart_quietly (f);
   g_assert_cmpstr (inkling_model_manager_get_model_name (f->manager), ==,
                    "Another drawing classifier");
   assert_guesses_hourglass (f, TRUE);
@@ -556,14 +543,8 @@ test_open_personalized (Fixture *f, gconstpointer data)
 
   g_clear_object (&sticker);
   g_clear_object (&again);
-  close_manager (f);
-  open_manager (f);
-  g_assert_cmpuint (f->messages->len, ==, 0);
-  g_assert_false (inkling_model_manager_get_busy (f->manager));
-  g_assert_cmpstr (inkling_model_manager_get_model_source (f->manager), ==,
-                   INKLING_MODEL_SOURCE_PERSONALIZED);
-  g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, 4);
-  assert_guesses_hourglass (f, TRUE);
+  restart_quietly (f);
+  assert_personalized_hourglass (f, 4);
 }
 
 /* ---- Images ---- */
@@ -682,9 +663,7 @@ test_images (Fixture *f, gconstpointer data)
   g_assert_true (g_file_test (personal, G_FILE_TEST_IS_REGULAR));
 
   /* After a restart the trained classifier runs. */
-  close_manager (f);
-  open_manager (f);
-  g_assert_cmpuint (f->messages->len, ==, 0);
+  restart_quietly (f);
   {
     g_autoptr (GAsyncResult) again = NULL;
 

@@ -3,11 +3,11 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <glib/gstdio.h>
 #include <sqlite3.h>
 
 #include "ink.h"
 #include "inkling-store.h"
+#include "store-test-support.h"
 
 #define RASTER_BYTES (INKLING_EXAMPLE_RASTER_SIZE * INKLING_EXAMPLE_RASTER_SIZE)
 
@@ -19,36 +19,14 @@ typedef struct {
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("inkling-store-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = store_test_tmpdir_new ("store");
   f->path = g_build_filename (f->dir, "sub", "inkling.db", NULL);
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
-    g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-    g_rmdir (path);
-  } else {
-    g_unlink (path);
-  }
 }
 
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  remove_tree (f->dir);
-  g_free (f->dir);
+  store_test_tmpdir_free (f->dir);
   g_free (f->path);
 }
 

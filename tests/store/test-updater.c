@@ -10,11 +10,11 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <glib/gstdio.h>
 
 #include "ink.h"
 #include "inkling-error.h"
 #include "inkling-updater.h"
+#include "store-test-support.h"
 
 /* A guard against hanging (not a timing check): seconds. */
 #define DEADLINE_S 240
@@ -67,21 +67,39 @@ publish_site (Fixture *f)
                                  "the second", NULL});
 }
 
-static void
-start_server (Fixture *f)
+/* `inkling-cli serve SITE` on a free port, with a fault when fault is not
+ * NULL; *url is where. */
+static GSubprocess *
+serve (const char *site, const char *fault, char **url)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GDataInputStream) out = NULL;
+  GSubprocess *server;
 
-  f->server =
-    g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
-                      g_getenv ("INKLING_CLI"), "serve", f->site, "--port", "0", NULL);
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                             &error, g_getenv ("INKLING_CLI"), "serve", site, "--port", "0",
+                             fault != NULL ? "--fault" : NULL, fault, NULL);
   g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->server));
-  f->url = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  *url = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (f->url, "http://127.0.0.1:"));
-  g_test_message ("serving %s on %s", f->site, f->url);
+  g_assert_true (g_str_has_prefix (*url, "http://127.0.0.1:"));
+  g_test_message ("serving %s on %s%s%s", site, *url, fault != NULL ? " with " : "",
+                  fault != NULL ? fault : "");
+  return server;
+}
+
+static void
+start_server (Fixture *f)
+{
+  f->server = serve (f->site, NULL, &f->url);
+}
+
+static void
+stop_server (GSubprocess *server)
+{
+  g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
 }
 
 /* ---- The app's side ---- */
@@ -150,30 +168,9 @@ close_app (Fixture *f)
 }
 
 static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
-    g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-    g_rmdir (path);
-  } else {
-    g_unlink (path);
-  }
-}
-
-static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("inkling-updater-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = store_test_tmpdir_new ("updater");
   f->messages = g_ptr_array_new_with_free_func (g_free);
   publish_site (f);
   start_server (f);
@@ -184,14 +181,12 @@ static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
   close_app (f);
-  g_subprocess_force_exit (f->server);
-  g_subprocess_wait (f->server, NULL, NULL);
+  stop_server (f->server);
   g_clear_object (&f->server);
-  remove_tree (f->dir);
+  store_test_tmpdir_free (f->dir);
   g_ptr_array_unref (f->messages);
   g_free (f->url);
   g_free (f->site);
-  g_free (f->dir);
 }
 
 /* ---- Operations ---- */
@@ -600,6 +595,80 @@ test_shutdown (Fixture *f, gconstpointer data)
 }
 
 static gboolean
+downloading (Fixture *f)
+{
+  return inkling_updater_get_progress (f->updater) > 0;
+}
+
+/* Cancel while a model downloads from a server that drips it (the whole
+ * file would take minutes): the install ends as cancelled, the model that
+ * ran stays, the log says the user cancelled; the next install resumes
+ * the partial download. Cancelling an install the worker has not started
+ * yet, and nothing at all, work too. */
+static void
+test_cancel (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GFile) model = g_file_new_for_path (g_getenv ("INKLING_BUNDLED_MODEL"));
+  g_autoptr (GFileInfo) info =
+    g_file_query_info (model, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE, NULL, NULL);
+  g_autofree char *fault = NULL;
+  g_autofree char *slow_url = NULL;
+  g_autoptr (GSubprocess) slow = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *summary = NULL;
+
+  g_assert_false (inkling_updater_cancel (f->updater));
+
+  /* 1% of the file a second, so that progress shows at once. */
+  g_assert_nonnull (info);
+  fault = g_strdup_printf ("drip=*.mlmodel:%" G_GINT64_FORMAT,
+                           MAX (g_file_info_get_size (info) / 100, 1));
+  slow = serve (f->site, fault, &slow_url);
+  g_object_set (f->updater, "server-url", slow_url, NULL);
+
+  /* Queued and cancelled at once: the worker may not have started it. */
+  inkling_updater_install_async (f->updater, NULL, NULL, store_result, &result);
+  g_assert_true (inkling_updater_cancel (f->updater));
+  g_assert_null (inkling_updater_finish (f->updater, wait_for (&result), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  wait_idle (f);
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_BUNDLED);
+  g_assert_true (log_mentions (f, "install cancelled by the user"));
+
+  /* Cancelled while the model arrives. */
+  inkling_updater_install_async (f->updater, NULL, NULL, store_result, &result);
+  iterate_until (downloading, f);
+  g_assert_cmpstr (inkling_updater_get_operation (f->updater), ==, "install");
+  g_assert_true (inkling_updater_cancel (f->updater));
+  summary = inkling_updater_finish (f->updater, wait_for (&result), &error);
+  g_assert_null (summary);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (error->message, ==, "Install cancelled");
+  wait_idle (f);
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_BUNDLED);
+  g_assert_cmpstr (inkling_updater_get_active_name (f->updater), ==, "1.0.0 (bundled)");
+  g_assert_cmpstr (inkling_updater_get_previous_name (f->updater), ==, "");
+  g_assert_cmpfloat (inkling_updater_get_progress (f->updater), <, 0);
+  g_assert_false (inkling_updater_get_busy (f->updater));
+  g_assert_true (log_mentions (f, "ERROR: cancelled: http://"));
+  g_assert_true (
+    log_mentions (f, "install cancelled by the user; the running model stays 1.0.0 (bundled)"));
+  g_assert_cmpuint (g_list_model_get_n_items (inkling_store_get_history (f->store)), ==, 0);
+  stop_server (slow);
+
+  /* The next install picks the download up where it stopped. */
+  set_server (f);
+  summary = run_ok (f, INSTALL, NULL);
+  g_assert_cmpstr (summary, ==, "Installed version 2.0.0 (downloaded)");
+  g_assert_true (log_mentions (f, "(Range request)"));
+  assert_model (f, "2.0.0", INKLING_MODEL_SOURCE_DOWNLOADED);
+  g_assert_false (inkling_updater_cancel (f->updater));
+}
+
+static gboolean
 automatic_installed (Fixture *f)
 {
   return f->messages->len > 0 && all_idle (f);
@@ -672,6 +741,7 @@ main (int argc, char *argv[])
   ADD ("/updater/errors", test_errors);
   ADD ("/updater/teach-during-install", test_teach_during_install);
   ADD ("/updater/shutdown", test_shutdown);
+  ADD ("/updater/cancel", test_cancel);
   ADD ("/updater/automatic", test_automatic);
   ADD ("/updater/automatic-backoff", test_automatic_backoff);
 #undef ADD

@@ -1,13 +1,15 @@
 # inkling_uitest.py: shared pieces of the ui tests that drive the real app
 #
-# TAP output, a private Xvfb, a private D-Bus session bus, the app's
-# environment, its window, org.gtk.Actions calls over D-Bus, the test state
-# file the app writes when $INKLING_TEST_STATE_FILE is set, screenshots,
-# and strokes drawn with xdotool as real pointer events; the drawings and
-# checks the flow tests share (test-flows.py, test-model-flows.py).
+# The command line, TAP output, a private Xvfb and D-Bus session bus (a
+# Session), the app's environment, its window, org.gtk.Actions calls over
+# D-Bus, the test state file the app writes when $INKLING_TEST_STATE_FILE
+# is set, screenshots, and strokes drawn with xdotool as real pointer
+# events; the drawings and checks the flow tests share (test-flows.py,
+# test-model-flows.py).
 #
 # SPDX-License-Identifier: MIT
 
+import argparse
 import json
 import math
 import os
@@ -54,6 +56,42 @@ class Tap:
     def finish(self):
         print(f'1..{self.count}', flush=True)
         return 1 if self.failed else 0
+
+
+# The options of the ui tests' command lines (see parse_args).
+OPTIONS = {
+    'app': 'the inkling executable',
+    'cli': 'the inkling-cli executable',
+    'drag-source': 'the drag-source helper',
+    'model': 'the bundled drawing model (compiled)',
+    'mlmodel': "the bundled drawing model's Core ML source, to publish",
+    'model-name': "the bundled model's short description",
+    'image-model': 'the bundled image model',
+    'demo-images': 'the demo images folder',
+    'schema': "the app's GSettings schema (XML)",
+    'artifacts': 'folder for screenshots and logs',
+}
+
+
+def parse_args(*names, optional=()):
+    """Parses the command line: --app, the options named (keys of OPTIONS)
+    and --artifacts, each required unless named in optional."""
+    parser = argparse.ArgumentParser()
+    for name in ('app',) + names + ('artifacts',):
+        parser.add_argument('--' + name, required=name not in optional, help=OPTIONS[name])
+    return parser.parse_args()
+
+
+def begin(tools, artifacts):
+    """Returns the test's Tap, with the artifacts folder made; or None,
+    having reported the whole test skipped, when one of tools is not
+    installed."""
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        print(f"1..0 # SKIP missing {', '.join(missing)}")
+        return None
+    os.makedirs(artifacts, exist_ok=True)
+    return Tap()
 
 
 def run(argv, env, timeout=10):
@@ -153,6 +191,60 @@ def private_env(display, home, bus=None, animations=False):
         'LC_ALL': 'C.UTF-8',
     })
     return env
+
+
+def app_env(display, home, bus, model, image_model=None, demo_images=None, schema=None,
+            overrides=None):
+    """private_env() with the app's bundled drawing model, its image model
+    and demo images when given, and with schema, $GSETTINGS_SCHEMA_DIR: the
+    schema compiled in home (with the vendor overrides of compile_schema)."""
+    env = private_env(display, home, bus)
+    env['INKLING_BUNDLED_MODEL'] = os.path.abspath(model)
+    if image_model is not None:
+        env['INKLING_IMAGE_MODEL'] = os.path.abspath(image_model)
+    if demo_images is not None:
+        env['INKLING_DEMO_IMAGES'] = os.path.abspath(demo_images)
+    if schema is not None:
+        env['GSETTINGS_SCHEMA_DIR'] = compile_schema(schema, home, overrides)
+    return env
+
+
+class Session:
+    """A private Xvfb and (with dbus) a private D-Bus session bus, both
+    logging to log, as a context manager that stops them at its end. Check
+    started() (or report() it) before using .display and .address."""
+
+    def __init__(self, log, dbus=True):
+        self.log = log
+        self.dbus = dbus
+        self.xvfb = self.bus = None
+        self.display = self.address = None
+
+    def __enter__(self):
+        self.xvfb, self.display = start_xvfb(self.log)
+        if self.xvfb is not None and self.dbus:
+            self.bus, self.address = start_dbus(self.log)
+        return self
+
+    def started(self):
+        return self.xvfb is not None and (self.bus is not None or not self.dbus)
+
+    def report(self, tap):
+        """One test: the session started. Returns whether it did."""
+        if self.dbus:
+            return tap.ok(self.started(), f'Xvfb ({self.display}) and D-Bus started')
+        return tap.ok(self.started(), f'Xvfb started ({self.display})')
+
+    def app_env(self, home, model, image_model=None, demo_images=None, schema=None,
+                overrides=None):
+        """app_env() on this session's display and bus."""
+        return app_env(self.display, home, self.address, model, image_model, demo_images, schema,
+                       overrides)
+
+    def __exit__(self, *exc):
+        stop(self.bus)
+        stop(self.xvfb)
+        return False
 
 
 def find_window(app, env, timeout=WINDOW_TIMEOUT):

@@ -19,10 +19,8 @@
 #
 # SPDX-License-Identifier: MIT
 
-import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -217,47 +215,23 @@ def second_run(tap, args, env):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--app', required=True, help='the inkling executable')
-    parser.add_argument('--model', required=True, help='the bundled drawing model')
-    parser.add_argument('--image-model', required=True, help='the bundled image model')
-    parser.add_argument('--demo-images', required=True, help='the demo images folder')
-    parser.add_argument('--schema', help="the app's GSettings schema (XML)")
-    parser.add_argument('--artifacts', required=True, help='folder for screenshots and logs')
-    args = parser.parse_args()
-
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if missing:
-        print(f"1..0 # SKIP missing {', '.join(missing)}")
+    args = u.parse_args('model', 'image-model', 'demo-images', 'schema', optional=('schema',))
+    tap = u.begin(TOOLS, args.artifacts)
+    if tap is None:
         return 0
-
-    os.makedirs(args.artifacts, exist_ok=True)
-    tap = u.Tap()
     with tempfile.TemporaryDirectory(prefix='inkling-flows-') as home, \
-            open(os.path.join(args.artifacts, 'flows-xvfb.log'), 'w') as log:
-        xvfb, display = u.start_xvfb(log)
-        bus, address = u.start_dbus(log) if xvfb else (None, None)
-        if not tap.ok(xvfb is not None and bus is not None, f'Xvfb ({display}) and D-Bus started'):
-            u.stop(xvfb)
+            open(os.path.join(args.artifacts, 'flows-xvfb.log'), 'w') as log, \
+            u.Session(log) as session:
+        if not session.report(tap):
             return tap.finish()
-        try:
-            # The same private folders for both runs: what the first saved,
-            # the second must find.
-            env = u.private_env(display, home, address)
-            env['INKLING_BUNDLED_MODEL'] = os.path.abspath(args.model)
-            env['INKLING_IMAGE_MODEL'] = os.path.abspath(args.image_model)
-            env['INKLING_DEMO_IMAGES'] = os.path.abspath(args.demo_images)
-            if args.schema:
-                # More training epochs (a vendor override): with the
-                # defaults, the demo images train in a few frames on an idle
-                # machine, too fast to watch the loss chart grow.
-                env['GSETTINGS_SCHEMA_DIR'] = u.compile_schema(args.schema, home,
-                                                               {'train-epochs': '60'})
-            if first_run(tap, args, env):
-                second_run(tap, args, env)
-        finally:
-            u.stop(bus)
-            u.stop(xvfb)
+        # The same private folders for both runs: what the first saved, the
+        # second must find. More training epochs (a vendor override): with
+        # the defaults, the demo images train in a few frames on an idle
+        # machine, too fast to watch the loss chart grow.
+        env = session.app_env(home, args.model, args.image_model, args.demo_images,
+                              args.schema or None, {'train-epochs': '60'})
+        if first_run(tap, args, env):
+            second_run(tap, args, env)
     return tap.finish()
 
 

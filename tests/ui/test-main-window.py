@@ -10,17 +10,15 @@
 #
 # SPDX-License-Identifier: MIT
 
-import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from inkling_uitest import (QUIT_TIMEOUT, MIN_STDDEV, Tap, find_window,  # noqa: E402
-                            private_env, run, start_xvfb, stop, take_screenshot)
+from inkling_uitest import (QUIT_TIMEOUT, MIN_STDDEV, Session, begin,  # noqa: E402
+                            find_window, parse_args, private_env, run, stop, take_screenshot)
 
 TOOLS = ['Xvfb', 'xdotool', 'import', 'convert', 'dbus-run-session']
 
@@ -77,20 +75,10 @@ def run_case(tap, case, display, args, home):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--app', required=True, help='the inkling executable')
-    parser.add_argument('--model', required=True, help='the bundled model')
-    parser.add_argument('--model-name', required=True, help="the model's short description")
-    parser.add_argument('--artifacts', required=True, help='folder for screenshots and logs')
-    args = parser.parse_args()
-
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if missing:
-        print(f"1..0 # SKIP missing {', '.join(missing)}")
+    args = parse_args('model', 'model-name')
+    tap = begin(TOOLS, args.artifacts)
+    if tap is None:
         return 0
-
-    os.makedirs(args.artifacts, exist_ok=True)
-    tap = Tap()
     cases = [
         {'name': 'main-window', 'model': os.path.abspath(args.model),
          'title': f'Inkling — {args.model_name}'},
@@ -104,15 +92,12 @@ def main():
         truncated.write(model.read()[:100])
 
     with tempfile.TemporaryDirectory(prefix='inkling-ui-') as home, \
-            open(os.path.join(args.artifacts, 'xvfb.log'), 'w') as xvfb_log:
-        xvfb, display = start_xvfb(xvfb_log)
-        if not tap.ok(xvfb is not None, f'Xvfb started ({display})'):
+            open(os.path.join(args.artifacts, 'xvfb.log'), 'w') as xvfb_log, \
+            Session(xvfb_log, dbus=False) as session:
+        if not session.report(tap):
             return tap.finish()
-        try:
-            for case in cases:
-                run_case(tap, case, display, args, home)
-        finally:
-            stop(xvfb)
+        for case in cases:
+            run_case(tap, case, session.display, args, home)
     return tap.finish()
 
 

@@ -27,7 +27,6 @@
 #
 # SPDX-License-Identifier: MIT
 
-import argparse
 import json
 import math
 import os
@@ -512,48 +511,24 @@ def second_run(tap, args, env, kept):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--app', required=True, help='the inkling executable')
-    parser.add_argument('--cli', required=True, help='the inkling-cli executable')
-    parser.add_argument('--drag-source', required=True, help='the drag-source helper')
-    parser.add_argument('--model', required=True, help='the bundled drawing model')
-    parser.add_argument('--image-model', required=True, help='the bundled image model')
-    parser.add_argument('--demo-images', required=True, help='the demo images folder')
-    parser.add_argument('--schema', required=True, help="the app's GSettings schema (XML)")
-    parser.add_argument('--artifacts', required=True, help='folder for screenshots and logs')
-    args = parser.parse_args()
-
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if missing:
-        print(f"1..0 # SKIP missing {', '.join(missing)}")
+    args = u.parse_args('cli', 'drag-source', 'model', 'image-model', 'demo-images', 'schema')
+    tap = u.begin(TOOLS, args.artifacts)
+    if tap is None:
         return 0
-
-    os.makedirs(args.artifacts, exist_ok=True)
-    tap = u.Tap()
     with tempfile.TemporaryDirectory(prefix='inkling-model-flows-') as home, \
-            open(os.path.join(args.artifacts, 'model-flows-xvfb.log'), 'w') as log:
-        xvfb, display = u.start_xvfb(log)
-        bus, address = u.start_dbus(log) if xvfb else (None, None)
-        if not tap.ok(xvfb is not None and bus is not None, f'Xvfb ({display}) and D-Bus started'):
-            u.stop(xvfb)
+            open(os.path.join(args.artifacts, 'model-flows-xvfb.log'), 'w') as log, \
+            u.Session(log) as session:
+        if not session.report(tap):
             return tap.finish()
-        try:
-            env = u.private_env(display, home, address)
-            env['INKLING_BUNDLED_MODEL'] = os.path.abspath(args.model)
-            env['INKLING_IMAGE_MODEL'] = os.path.abspath(args.image_model)
-            env['INKLING_DEMO_IMAGES'] = os.path.abspath(args.demo_images)
-            env['GSETTINGS_SCHEMA_DIR'] = u.compile_schema(args.schema, home)
-            # Settings on disk (in the private $XDG_CONFIG_HOME), so that a
-            # restart finds them.
-            env['GSETTINGS_BACKEND'] = 'keyfile'
-            folder = os.path.join(home, 'files')
-            os.makedirs(folder)
-            kept = first_run(tap, args, env, folder)
-            if kept is not None:
-                second_run(tap, args, env, kept)
-        finally:
-            u.stop(bus)
-            u.stop(xvfb)
+        env = session.app_env(home, args.model, args.image_model, args.demo_images, args.schema)
+        # Settings on disk (in the private $XDG_CONFIG_HOME), so that a
+        # restart finds them.
+        env['GSETTINGS_BACKEND'] = 'keyfile'
+        folder = os.path.join(home, 'files')
+        os.makedirs(folder)
+        kept = first_run(tap, args, env, folder)
+        if kept is not None:
+            second_run(tap, args, env, kept)
     return tap.finish()
 
 

@@ -11,14 +11,14 @@
 # back; the activity log is shown and Copy puts it on the clipboard; Reset
 # asks for confirmation first. Second run, on fresh folders, with the
 # server and automatic checks set (a vendor override): the app installs
-# 2.0.0 by itself. Screenshots of the pane go to --artifacts.
+# 2.0.0 by itself. Third run, with a server that drips the model: Install
+# shows the download's progress, Cancel stops it, the bundled model stays
+# and the log says so. Screenshots of the pane go to --artifacts.
 #
 # SPDX-License-Identifier: MIT
 
-import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -305,24 +305,101 @@ def automatic_run(tap, args, env):
         app.stop()
 
 
+def start_slow_server(args, site, log):
+    """The site served at 0.5% of the model a second (the whole download
+    would take minutes): `inkling-cli serve SITE --fault drip=...`."""
+    rate = max(os.path.getsize(args.mlmodel) // 200, 1)
+    proc = subprocess.Popen([args.cli, 'serve', site, '--port', '0', '--fault',
+                             f'drip=*.mlmodel:{rate}'], stdout=subprocess.PIPE, stderr=log,
+                            text=True, start_new_session=True)
+    url = proc.stdout.readline().strip()
+    return proc, url
+
+
+def cancel_download(tap, app, wid):
+    """Presses Cancel: a click when the pane shows the button, else (or
+    when the click did not reach it) app.remote-cancel over D-Bus."""
+    p = prefs(app.state())
+    geometry = u.window_geometry(wid, app.env) if wid is not None else None
+    if shown(p['cancel-button'], geometry):
+        click(app, wid, p['cancel-button'])
+        state, ok = app.wait_state(lambda s: not prefs(s)['busy'], timeout=OPERATION_TIMEOUT)
+        if tap.ok(ok, 'a click on Cancel cancels the install', json.dumps(prefs(state))[:1500]
+                  if state else None):
+            return state
+    app.activate('remote-cancel', scope='app')
+    state, _ = app.wait_state(lambda s: not prefs(s)['busy'], timeout=OPERATION_TIMEOUT)
+    return state
+
+
+def cancel_run(tap, args, env, url):
+    """Fresh folders, the slow server set (a vendor override), automatic
+    checks off: Install shows the download's progress and Cancel; Cancel
+    stops it, the bundled model stays, the log says the user cancelled."""
+    app = u.start_app(tap, args.app, env, args.artifacts, 'preferences-3', 'cancel run')
+    if app is None:
+        return
+    try:
+        app.activate('preferences', scope='app')
+        state, ok = app.wait_state(lambda s: prefs(s) is not None and
+                                   prefs(s)['server-url'] == url and not prefs(s)['busy'])
+        tap.ok(ok and not prefs(state)['cancel-sensitive'],
+               'cancel run: the pane shows the slow server; nothing to cancel',
+               json.dumps(prefs(state))[:1500] if state else None)
+        app.activate('remote-install', "<''>", scope='app')  # the newest
+        state, ok = app.wait_state(
+            lambda s: prefs(s)['busy'] and prefs(s)['progress-visible'] and
+            prefs(s)['progress'] > 0, timeout=OPERATION_TIMEOUT)
+        p = prefs(state) or {}
+        tap.ok(ok and p.get('cancel-sensitive') and p['cancel-button']['mapped'],
+               'Install from a slow server: the download\'s progress and a Cancel button show',
+               json.dumps(p)[:1500])
+        wid = find_prefs_window(app)
+        if wid is not None:
+            u.take_screenshot(os.path.join(args.artifacts, 'preferences-downloading.png'), wid,
+                              app.env, crop=True)
+        state = cancel_download(tap, app, wid)
+        p = prefs(state) or {}
+        log = p.get('log', [])
+        tap.ok(not p.get('busy', True) and not p.get('progress-visible', True) and
+               any('install cancelled by the user' in line for line in log) and
+               any('ERROR: cancelled: ' + url in line for line in log),
+               'Cancel stops the install; the activity log says it was cancelled',
+               '\n'.join(log[-8:]))
+        titles = state['model'].get('history-titles', []) if state else []
+        tap.ok(state is not None and model_is(state, '1.0.0', 'Bundled with Inkling') and
+               'bundled' in p.get('running', '') and
+               (version_row(p, '2.0.0') or {}).get('button') == 'Install' and
+               not any(t.startswith('install') for t in titles),
+               'the model running stays the bundled 1.0.0; no install in the history',
+               json.dumps({'model': state['model'], 'preferences': p})[:2500] if state else None)
+        tap.ok(not p.get('cancel-sensitive', True), 'Cancel is off again once nothing runs')
+        u.quit_app(tap, app, 'cancel run')
+    finally:
+        app.stop()
+
+
+def cancel_case(tap, args, tmp, display, address, site, log):
+    server, url = start_slow_server(args, site, log)
+    try:
+        if not tap.ok(url.startswith('http://127.0.0.1:'), f'slow server ({url}) started'):
+            return
+        home = os.path.join(tmp, 'home-3')
+        env = u.private_env(display, home, address)
+        env['INKLING_BUNDLED_MODEL'] = os.path.abspath(args.model)
+        env['INKLING_IMAGE_MODEL'] = os.path.abspath(args.image_model)
+        env['GSETTINGS_SCHEMA_DIR'] = u.compile_schema(args.schema, home,
+                                                       {'remote-server-url': f"'{url}'"})
+        cancel_run(tap, args, env, url)
+    finally:
+        u.stop(server)
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--app', required=True, help='the inkling executable')
-    parser.add_argument('--cli', required=True, help='the inkling-cli executable')
-    parser.add_argument('--model', required=True, help='the bundled drawing model (compiled)')
-    parser.add_argument('--mlmodel', required=True, help='its Core ML source, to publish')
-    parser.add_argument('--image-model', required=True, help='the bundled image model')
-    parser.add_argument('--schema', required=True, help="the app's GSettings schema (XML)")
-    parser.add_argument('--artifacts', required=True, help='folder for screenshots and logs')
-    args = parser.parse_args()
-
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if missing:
-        print(f"1..0 # SKIP missing {', '.join(missing)}")
+    args = u.parse_args('cli', 'model', 'mlmodel', 'image-model', 'schema')
+    tap = u.begin(TOOLS, args.artifacts)
+    if tap is None:
         return 0
-
-    os.makedirs(args.artifacts, exist_ok=True)
-    tap = u.Tap()
     with tempfile.TemporaryDirectory(prefix='inkling-prefs-') as tmp, \
             open(os.path.join(args.artifacts, 'preferences-xvfb.log'), 'w') as log:
         site = os.path.join(tmp, 'site')
@@ -330,32 +407,21 @@ def main():
         if not publish_site(tap, args, site):
             return tap.finish()
         server, url = start_server(args, site, log)
-        xvfb, display = u.start_xvfb(log)
-        bus, address = u.start_dbus(log) if xvfb else (None, None)
-        if not tap.ok(url.startswith('http://127.0.0.1:') and xvfb is not None and
-                      bus is not None, f'server ({url}), Xvfb ({display}) and D-Bus started'):
-            u.stop(bus)
-            u.stop(xvfb)
-            u.stop(server)
-            return tap.finish()
         try:
-            home = os.path.join(tmp, 'home-1')
-            env = u.private_env(display, home, address)
-            env['INKLING_BUNDLED_MODEL'] = os.path.abspath(args.model)
-            env['INKLING_IMAGE_MODEL'] = os.path.abspath(args.image_model)
-            env['GSETTINGS_SCHEMA_DIR'] = u.compile_schema(args.schema, home)
-            if first_run(tap, args, env, url):
-                home = os.path.join(tmp, 'home-2')
-                env = u.private_env(display, home, address)
-                env['INKLING_BUNDLED_MODEL'] = os.path.abspath(args.model)
-                env['INKLING_IMAGE_MODEL'] = os.path.abspath(args.image_model)
-                env['GSETTINGS_SCHEMA_DIR'] = u.compile_schema(
-                    args.schema, home,
-                    {'remote-server-url': f"'{url}'", 'remote-automatic-checks': 'true'})
-                automatic_run(tap, args, env)
+            with u.Session(log) as session:
+                if not tap.ok(url.startswith('http://127.0.0.1:') and session.started(),
+                              f'server ({url}), Xvfb ({session.display}) and D-Bus started'):
+                    return tap.finish()
+                env = session.app_env(os.path.join(tmp, 'home-1'), args.model, args.image_model,
+                                      schema=args.schema)
+                if first_run(tap, args, env, url):
+                    env = session.app_env(os.path.join(tmp, 'home-2'), args.model,
+                                          args.image_model, schema=args.schema,
+                                          overrides={'remote-server-url': f"'{url}'",
+                                                     'remote-automatic-checks': 'true'})
+                    automatic_run(tap, args, env)
+                cancel_case(tap, args, tmp, session.display, session.address, site, log)
         finally:
-            u.stop(bus)
-            u.stop(xvfb)
             u.stop(server)
     return tap.finish()
 
