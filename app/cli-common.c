@@ -132,21 +132,27 @@ cli_load_model (const char *path, InkError *err)
 }
 
 char *
-cli_describe_inputs (const InkModelDescription *d)
+cli_describe_features (const InkModelDescription *d, size_t n,
+                       const InkFeatureDescription *(*at) (const InkModelDescription *d, size_t i))
 {
   g_autoptr (GString) list = g_string_new (NULL);
-  size_t n = ink_description_n_inputs (d);
 
   for (size_t i = 0; i < n; i++) {
-    const InkFeatureDescription *input = ink_description_input (d, i);
+    const InkFeatureDescription *feature = at (d, i);
     char type[128];
 
-    ink_feature_type_describe (&input->type, type, sizeof type);
-    g_string_append_printf (list, "%s%s (%s)", i > 0 ? ", " : "", input->name, type);
+    ink_feature_type_describe (&feature->type, type, sizeof type);
+    g_string_append_printf (list, "%s%s (%s)", i > 0 ? ", " : "", feature->name, type);
   }
   if (n == 0)
     g_string_append (list, "(none)");
   return g_string_free (g_steal_pointer (&list), FALSE);
+}
+
+char *
+cli_describe_inputs (const InkModelDescription *d)
+{
+  return cli_describe_features (d, ink_description_n_inputs (d), ink_description_input);
 }
 
 /* ---- Parsing values ---- */
@@ -688,6 +694,19 @@ cli_feature_type_to_json (const InkFeatureType *t)
   default: break;
   }
   return json;
+}
+
+void
+cli_print_json_line (const cJSON *json)
+{
+  char *text = cJSON_PrintUnformatted (json);
+
+  if (text != NULL) {
+    fputs (text, stdout);
+    fputc ('\n', stdout);
+    cJSON_free (text);
+  }
+  fflush (stdout);
 }
 
 int

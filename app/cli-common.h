@@ -78,7 +78,12 @@ InkModel *cli_load_model (const char *path, InkError *err);
 /* Whether the file starts with the compiled .inkmodel magic. */
 bool cli_is_compiled_model (const char *path);
 
-/* "x (MultiArray (Float32 3)), y (Double)", or "(none)". Caller frees. */
+/* "x (MultiArray (Float32 3)), y (Double)", or "(none)": the n features
+ * at (d, 0) .. at (d, n - 1). Caller frees. */
+char *cli_describe_features (const InkModelDescription *d, size_t n,
+                             const InkFeatureDescription *(*at) (const InkModelDescription *d,
+                                                                 size_t i));
+/* The same of the model's inputs. */
 char *cli_describe_inputs (const InkModelDescription *description);
 
 /* ---- Values ---- */
@@ -110,5 +115,7 @@ cJSON *cli_json_int64 (int64_t v);
 
 /* Prints json (formatted) and a newline on stdout; returns an exit status. */
 int cli_print_json (const cJSON *json);
+/* Prints json on one line and flushes, so a reader sees each at once. */
+void cli_print_json_line (const cJSON *json);
 
 G_END_DECLS

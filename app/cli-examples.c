@@ -24,19 +24,8 @@
 char *
 cli_describe_training_inputs (const InkModelDescription *d)
 {
-  g_autoptr (GString) list = g_string_new (NULL);
-  size_t n = ink_description_n_training_inputs (d);
-
-  for (size_t i = 0; i < n; i++) {
-    const InkFeatureDescription *input = ink_description_training_input (d, i);
-    char type[128];
-
-    ink_feature_type_describe (&input->type, type, sizeof type);
-    g_string_append_printf (list, "%s%s (%s)", i > 0 ? ", " : "", input->name, type);
-  }
-  if (n == 0)
-    g_string_append (list, "(none)");
-  return g_string_free (g_steal_pointer (&list), FALSE);
+  return cli_describe_features (d, ink_description_n_training_inputs (d),
+                                ink_description_training_input);
 }
 
 const InkFeatureDescription *
@@ -77,32 +66,38 @@ cli_training_target (const InkModelDescription *d, InkError *err)
   return NULL;
 }
 
-/* The image training input that labelled images go to: the model's
- * training inputs must be exactly that one and the target. */
-static const InkFeatureDescription *
-find_image_training_input (const InkModelDescription *d, const InkFeatureDescription *target,
-                           InkError *err)
+/* The training target and the image training input that labelled images
+ * go to: the model's training inputs must be exactly those two. False with
+ * err set otherwise. */
+static bool
+find_image_training_inputs (const InkModelDescription *d, const InkFeatureDescription **target,
+                            const InkFeatureDescription **image_input, InkError *err)
 {
   const InkFeatureDescription *found = NULL;
   g_autofree char *inputs = NULL;
   size_t n = 0;
 
+  *target = cli_training_target (d, err);
+  if (*target == NULL)
+    return false;
   for (size_t i = 0; i < ink_description_n_training_inputs (d); i++) {
     const InkFeatureDescription *t = ink_description_training_input (d, i);
 
-    if (t != target) {
+    if (t != *target) {
       found = t;
       n++;
     }
   }
-  if (n == 1 && found->type.type == INK_VALUE_IMAGE)
-    return found;
+  if (n == 1 && found->type.type == INK_VALUE_IMAGE) {
+    *image_input = found;
+    return true;
+  }
   inputs = cli_describe_training_inputs (d);
   ink_error_set (err, INK_ERR_TYPE_MISMATCH,
                  "labelled images need a model trained on one image and a label; its training "
                  "inputs are: %s (give other examples in a CSV file)",
                  inputs);
-  return NULL;
+  return false;
 }
 
 /* ---- Values ---- */
@@ -169,15 +164,11 @@ InkBatch *
 cli_examples_from_images (const InkModelDescription *d, const char *label, const char *const *files,
                           InkError *err)
 {
-  const InkFeatureDescription *target = cli_training_target (d, err);
-  const InkFeatureDescription *image_input;
+  const InkFeatureDescription *target, *image_input;
   g_autoptr (InkValue) label_value = NULL;
   g_autoptr (InkBatch) batch = ink_batch_new ();
 
-  if (target == NULL)
-    return NULL;
-  image_input = find_image_training_input (d, target, err);
-  if (image_input == NULL)
+  if (!find_image_training_inputs (d, &target, &image_input, err))
     return NULL;
   label_value = parse_label (target, label, "--label", err);
   if (label_value == NULL)
@@ -221,15 +212,11 @@ list_folder (const char *path, InkError *err)
 static InkBatch *
 read_label_folders (const InkModelDescription *d, const char *path, InkError *err)
 {
-  const InkFeatureDescription *target = cli_training_target (d, err);
-  const InkFeatureDescription *image_input;
+  const InkFeatureDescription *target, *image_input;
   g_autoptr (GPtrArray) labels = NULL;
   g_autoptr (InkBatch) batch = ink_batch_new ();
 
-  if (target == NULL)
-    return NULL;
-  image_input = find_image_training_input (d, target, err);
-  if (image_input == NULL)
+  if (!find_image_training_inputs (d, &target, &image_input, err))
     return NULL;
   labels = list_folder (path, err);
   if (labels == NULL)

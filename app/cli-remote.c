@@ -91,19 +91,6 @@ typedef struct {
 
 /* ---- Output ---- */
 
-static void
-print_json_line (const cJSON *json)
-{
-  char *text = cJSON_PrintUnformatted (json);
-
-  if (text != NULL) {
-    fputs (text, stdout);
-    fputc ('\n', stdout);
-    cJSON_free (text);
-  }
-  fflush (stdout);
-}
-
 static cJSON *
 date_or_null (int64_t t)
 {
@@ -144,7 +131,7 @@ on_log (const InkActivityEntry *entry, void *user_data)
 
     if (cJSON_IsObject (line)) {
       cJSON_AddStringToObject (line, "event", "log");
-      print_json_line (line);
+      cli_print_json_line (line);
     }
   } else {
     char text[INK_ACTIVITY_MESSAGE_SIZE + 256];
@@ -177,7 +164,7 @@ on_progress (int64_t received, int64_t total, void *user_data)
     cJSON_AddItemToObject (json, "received", cli_json_int64 (received));
     cJSON_AddItemToObject (json, "total",
                            total >= 0 ? cli_json_int64 (total) : cJSON_CreateNull ());
-    print_json_line (json);
+    cli_print_json_line (json);
   } else if (total > 0) {
     printf ("downloading: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " bytes (%d%%)\n",
             (gint64) received, (gint64) total, percent);
@@ -354,7 +341,10 @@ print_entry (const char *title, const InkModelStoreEntry *e)
   char date[32];
 
   printf ("%s: %s%s%s (%s%s)\n", title, entry_name (e), e->version ? " " : "",
-          e->version ? e->version : "", ink_model_source_to_string (e->source),
+          e->version ? e->version : "",
+          e->source == INK_MODEL_SOURCE_DOWNLOADED && e->origin == INK_MODEL_ORIGIN_FILE
+            ? "opened from a file"
+            : ink_model_source_to_string (e->source),
           e->personal_path ? ", personalized" : "");
   if (e->path != NULL)
     printf ("  file: %s\n", e->path);
@@ -467,7 +457,7 @@ print_result_json (Remote *r)
   cJSON_AddItemReferenceToObject (json, "available",
                                   cJSON_GetObjectItemCaseSensitive (status, "available"));
   cJSON_AddItemReferenceToObject (json, "log", r->log);
-  print_json_line (json);
+  cli_print_json_line (json);
   cJSON_Delete (g_steal_pointer (&json));
   cJSON_Delete (status);
 }

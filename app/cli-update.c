@@ -102,20 +102,6 @@ add_metrics (cJSON *json, const InkUpdateMetrics *m)
   cJSON_AddItemToObject (json, "miniBatches", cli_json_int64 (m->mini_batches));
 }
 
-/* Prints json on one line and flushes, so a reader sees each at once. */
-static void
-print_json_line (const cJSON *json)
-{
-  char *text = cJSON_PrintUnformatted (json);
-
-  if (text != NULL) {
-    fputs (text, stdout);
-    fputc ('\n', stdout);
-    cJSON_free (text);
-  }
-  fflush (stdout);
-}
-
 static const char *
 plural (int64_t n, const char *one, const char *many)
 {
@@ -132,7 +118,7 @@ print_report (const Run *run, const Report *r)
 
     cJSON_AddStringToObject (json, "event", ink_update_event_to_string (r->event));
     add_metrics (json, m);
-    print_json_line (json);
+    cli_print_json_line (json);
     return;
   }
   if (r->event == INK_EVENT_TRAINING_BEGIN) {
@@ -240,7 +226,7 @@ print_result_json (const Run *run, InkTaskState state, const char *model_path, c
   if (err != NULL)
     cJSON_AddStringToObject (json, "error",
                              err->message[0] ? err->message : ink_status_to_string (err->status));
-  print_json_line (json);
+  cli_print_json_line (json);
 }
 
 /* Writes the updated model and reports how the task ended. */

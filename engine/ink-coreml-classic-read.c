@@ -14,32 +14,11 @@
 
 #include "ink-coreml-private.h"
 
-/* Opens the nested message in field f (which must be length-delimited). */
-static InkStatus
-open_message (const InkPbReader *parent, const InkPbField *f, const char *what, InkPbReader *sub,
-              InkError *err)
-{
-  InkStatus st = ink_pb_expect (f, INK_PB_LEN, what, err);
-
-  if (st != INK_OK)
-    return st;
-  st = ink_pb_sub (parent, f, sub, err);
-  if (st != INK_OK)
-    ink_error_prefix (err, "%s", what);
-  return st;
-}
-
 /* An empty oneof member message (LinearIndex, UniformWeighting, ...). */
 static InkStatus
 expect_message (const InkPbField *f, const char *what, InkError *err)
 {
   return ink_pb_expect (f, INK_PB_LEN, what, err);
-}
-
-static InkStatus
-no_memory (InkError *err)
-{
-  return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory reading a Core ML model");
 }
 
 /* Reads one of the ClassLabels oneof members (100 string, 101 int64) into
@@ -107,7 +86,7 @@ read_evaluation (const InkPbReader *parent, const InkPbField *ef, InkTreeEvaluat
   int rc;
 
   *ev = (InkTreeEvaluation){0, 0.0};
-  st = open_message (parent, ef, "TreeNode.evaluationInfo (field 20)", &r, err);
+  st = ink_coreml_open_message (parent, ef, "TreeNode.evaluationInfo (field 20)", &r, err);
   if (st != INK_OK)
     return st;
   while ((rc = ink_pb_next (&r, &f, err)) > 0) {
@@ -145,7 +124,7 @@ check_leaf (const InkTreeNode *node, InkError *err)
                           node->tree_id, node->node_id);
   sorted = malloc (node->n_evaluations * sizeof *sorted);
   if (sorted == NULL)
-    return no_memory (err);
+    return ink_coreml_no_memory (err);
   memcpy (sorted, node->evaluations, node->n_evaluations * sizeof *sorted);
   qsort (sorted, node->n_evaluations, sizeof *sorted, compare_evaluations);
   for (size_t i = 1; i < node->n_evaluations; i++) {
@@ -177,7 +156,7 @@ read_tree_node (const InkPbReader *parent, const InkPbField *nf, InkTreeNode *no
   int rc;
 
   memset (node, 0, sizeof *node);
-  st = open_message (parent, nf, "TreeNode", &r, err);
+  st = ink_coreml_open_message (parent, nf, "TreeNode", &r, err);
   if (st != INK_OK)
     return st;
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) != 0) {
@@ -226,7 +205,7 @@ read_tree_node (const InkPbReader *parent, const InkPbField *nf, InkTreeNode *no
       break;
     case 20:
       if (!INK_GROW (evals, n_evals, cap_evals)) {
-        st = no_memory (err);
+        st = ink_coreml_no_memory (err);
         break;
       }
       st = read_evaluation (&r, &f, &evals[n_evals], err);
@@ -262,7 +241,7 @@ read_tree_params (const InkPbReader *parent, const InkPbField *pf, TreeParams *p
   InkStatus st;
   int rc;
 
-  st = open_message (parent, pf, "treeEnsemble (field 1)", &r, err);
+  st = ink_coreml_open_message (parent, pf, "treeEnsemble (field 1)", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) != 0) {
     if (rc < 0) {
       st = INK_ERR_FORMAT;
@@ -271,7 +250,7 @@ read_tree_params (const InkPbReader *parent, const InkPbField *pf, TreeParams *p
     switch (f.number) {
     case 1:
       if (!INK_GROW (p->nodes, p->n_nodes, p->cap_nodes)) {
-        st = no_memory (err);
+        st = ink_coreml_no_memory (err);
         break;
       }
       st = read_tree_node (&r, &f, &p->nodes[p->n_nodes], err);
@@ -310,7 +289,7 @@ ink_coreml_read_tree_ensemble (uint32_t number, const InkPbReader *parent, const
   InkStatus st;
   int rc;
 
-  st = open_message (parent, body, message, &r, err);
+  st = ink_coreml_open_message (parent, body, message, &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) != 0) {
     if (rc < 0) {
       st = INK_ERR_FORMAT;
@@ -344,11 +323,11 @@ ink_coreml_read_tree_ensemble (uint32_t number, const InkPbReader *parent, const
                                               : INK_MODEL_TREE_ENSEMBLE_REGRESSOR,
                                    (size_t) params.n_dimensions, (InkTreeTransform) transform);
     if (model == NULL)
-      st = no_memory (err);
+      st = ink_coreml_no_memory (err);
   }
   if (st == INK_OK && params.n_base > 0 &&
       ink_tree_ensemble_set_base_prediction (model, params.base, params.n_base) != INK_OK)
-    st = no_memory (err);
+    st = ink_coreml_no_memory (err);
   for (size_t i = 0; st == INK_OK && i < params.n_nodes; i++) {
     st = ink_tree_ensemble_add_node (model, &params.nodes[i], err);
     if (st != INK_OK)
@@ -394,8 +373,8 @@ read_glm_row (const InkPbReader *parent, const InkPbField *rf, GlmParams *p, Ink
   int rc;
 
   if (!INK_GROW (p->row_lengths, p->n_rows, p->cap_rows))
-    return no_memory (err);
-  st = open_message (parent, rf, "DoubleArray", &r, err);
+    return ink_coreml_no_memory (err);
+  st = ink_coreml_open_message (parent, rf, "DoubleArray", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) != 0) {
     if (rc < 0)
       st = INK_ERR_FORMAT;
@@ -489,7 +468,7 @@ ink_coreml_read_glm (uint32_t number, const InkPbReader *parent, const InkPbFiel
   InkStatus st;
   int rc;
 
-  st = open_message (parent, body, message, &r, err);
+  st = ink_coreml_open_message (parent, body, message, &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) != 0) {
     if (rc < 0) {
       st = INK_ERR_FORMAT;
@@ -537,7 +516,7 @@ ink_coreml_read_glm (uint32_t number, const InkPbReader *parent, const InkPbFiel
                                      : transform == 1 ? INK_GLM_LOGIT
                                                       : INK_GLM_PROBIT);
     if (model == NULL)
-      st = no_memory (err);
+      st = ink_coreml_no_memory (err);
   }
   glm_params_clear (&p);
   if (st != INK_OK) {
@@ -594,8 +573,8 @@ read_sample (const InkPbReader *parent, const InkPbField *sf, KnnParams *p, InkE
   int rc;
 
   if (!INK_GROW (p->lengths, p->n_samples, p->cap_samples))
-    return no_memory (err);
-  st = open_message (parent, sf, "FloatVector", &r, err);
+    return ink_coreml_no_memory (err);
+  st = ink_coreml_open_message (parent, sf, "FloatVector", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) != 0) {
     if (rc < 0)
       st = INK_ERR_FORMAT;
@@ -620,7 +599,8 @@ read_kd_tree (const InkPbReader *parent, const InkPbField *kf, KnnParams *p, Ink
   int rc;
 
   p->leaf_size = 0;
-  st = open_message (parent, kf, "NearestNeighborsIndex.singleKdTreeIndex (field 110)", &r, err);
+  st = ink_coreml_open_message (parent, kf, "NearestNeighborsIndex.singleKdTreeIndex (field 110)",
+                                &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) != 0) {
     if (rc < 0)
       st = INK_ERR_FORMAT;
@@ -640,7 +620,7 @@ read_knn_index (const InkPbReader *parent, const InkPbField *xf, KnnParams *p, I
   InkStatus st;
   int rc;
 
-  st = open_message (parent, xf, "nearestNeighborsIndex (field 1)", &r, err);
+  st = ink_coreml_open_message (parent, xf, "nearestNeighborsIndex (field 1)", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) != 0) {
     if (rc < 0) {
       st = INK_ERR_FORMAT;
@@ -812,11 +792,10 @@ read_knn_field (const InkPbReader *r, const InkPbField *f, KnnParams *p, InkErro
     p->label_case = f->number;
     return st;
   case 110:
-    free (p->default_string);
-    p->default_string =
-      ink_pb_string (f, "KNearestNeighborsClassifier.defaultStringLabel (field 110)", err);
-    if (p->default_string == NULL)
-      return err != NULL && err->status != INK_OK ? err->status : INK_ERR_FORMAT;
+    st = ink_pb_replace_string (f, "KNearestNeighborsClassifier.defaultStringLabel (field 110)",
+                                &p->default_string, err);
+    if (st != INK_OK)
+      return st;
     p->default_case = 110;
     return INK_OK;
   case 111:
@@ -855,13 +834,13 @@ build_knn (KnnParams *p, InkModel **out, InkError *err)
 
   *out = model;
   if (model == NULL)
-    return no_memory (err);
+    return ink_coreml_no_memory (err);
   if (p->default_case == 110)
     st = ink_knn_set_default_label_string (model, p->default_string);
   else if (p->default_case == 111)
     st = ink_knn_set_default_label_int64 (model, p->default_int64);
   if (st != INK_OK)
-    return no_memory (err);
+    return ink_coreml_no_memory (err);
   for (size_t i = 0; st == INK_OK && i < p->n_samples; i++) {
     const float *row = p->samples + i * (size_t) p->dimensions;
 
@@ -884,7 +863,7 @@ ink_coreml_read_knn (uint32_t number, const InkPbReader *parent, const InkPbFiel
   InkStatus st;
   int rc;
 
-  st = open_message (parent, body, "KNearestNeighborsClassifier", &r, err);
+  st = ink_coreml_open_message (parent, body, "KNearestNeighborsClassifier", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) != 0) {
     if (rc < 0)
       st = INK_ERR_FORMAT;

@@ -33,26 +33,6 @@
 #include "ink-coreml-private.h"
 #include "ink-features-private.h"
 
-static InkStatus
-no_memory (InkError *err)
-{
-  return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory reading a Core ML model");
-}
-
-static InkStatus
-open_message (const InkPbReader *parent, const InkPbField *f, const char *what, InkPbReader *sub,
-              InkError *err)
-{
-  InkStatus st = ink_pb_expect (f, INK_PB_LEN, what, err);
-
-  if (st != INK_OK)
-    return st;
-  st = ink_pb_sub (parent, f, sub, err);
-  if (st != INK_OK)
-    ink_error_prefix (err, "%s", what);
-  return st;
-}
-
 /* A StringVector or Int64Vector (a member of a oneof) into labels; the
  * error names the field. */
 static InkStatus
@@ -117,7 +97,7 @@ read_one_hot (const InkPbReader *r, InkError *err)
         : ink_one_hot_encoder_new_string ((const char *const *) categories.strings, categories.n,
                                           sparse, handle_unknown == 1);
     if (model == NULL)
-      no_memory (err);
+      ink_coreml_no_memory (err);
   }
   ink_labels_clear (&categories);
   return model;
@@ -156,7 +136,7 @@ read_dict_vectorizer (const InkPbReader *r, InkError *err)
               ? ink_dict_vectorizer_new_int64 (keys.ints, keys.n)
               : ink_dict_vectorizer_new_string ((const char *const *) keys.strings, keys.n);
     if (model == NULL)
-      no_memory (err);
+      ink_coreml_no_memory (err);
   }
   ink_labels_clear (&keys);
   return model;
@@ -172,17 +152,14 @@ read_column (InkModel *model, const InkPbReader *r, const InkPbField *cf, size_t
   InkPbField f;
   char *name = NULL;
   uint64_t dims = 0;
-  InkStatus st = open_message (r, cf, "InputColumn", &sub, err);
+  InkStatus st = ink_coreml_open_message (r, cf, "InputColumn", &sub, err);
   int rc;
 
   while (st == INK_OK && (rc = ink_pb_next (&sub, &f, err)) != 0) {
     if (rc < 0) {
       st = INK_ERR_FORMAT;
     } else if (f.number == 1) {
-      free (name);
-      name = ink_pb_string (&f, "InputColumn.inputColumn (field 1)", err);
-      if (name == NULL)
-        st = err != NULL && err->status != INK_OK ? err->status : INK_ERR_FORMAT;
+      st = ink_pb_replace_string (&f, "InputColumn.inputColumn (field 1)", &name, err);
     } else if (f.number == 2) {
       st = ink_pb_expect (&f, INK_PB_VARINT, "InputColumn.inputDimensions (field 2)", err);
       dims = f.value;
@@ -212,7 +189,7 @@ read_feature_vectorizer (const InkPbReader *r, InkError *err)
   InkPbReader sub = *r;
   InkPbField f;
   InkModel *model = ink_feature_vectorizer_new ();
-  InkStatus st = model != NULL ? INK_OK : no_memory (err);
+  InkStatus st = model != NULL ? INK_OK : ink_coreml_no_memory (err);
   size_t n = 0;
   int rc;
 
@@ -255,7 +232,7 @@ read_scaler (const InkPbReader *r, InkError *err)
   if (st == INK_OK) {
     model = ink_scaler_new (shift, n_shift, scale, n_scale);
     if (model == NULL)
-      no_memory (err);
+      ink_coreml_no_memory (err);
   }
   free (shift);
   free (scale);
@@ -306,7 +283,7 @@ read_double_vector (const InkPbReader *r, const InkPbField *vf, ImputerParams *p
 {
   InkPbReader sub;
   InkPbField f;
-  InkStatus st = open_message (r, vf, "Imputer.imputedDoubleArray (field 4)", &sub, err);
+  InkStatus st = ink_coreml_open_message (r, vf, "Imputer.imputedDoubleArray (field 4)", &sub, err);
   int rc;
 
   while (st == INK_OK && (rc = ink_pb_next (&sub, &f, err)) != 0) {
@@ -332,7 +309,7 @@ read_map_entry (const InkPbReader *r, const InkPbField *ef, bool int64_keys, Imp
   int64_t ikey = 0;
   double value = 0.0;
   bool ok;
-  InkStatus st = open_message (r, ef, what, &sub, err);
+  InkStatus st = ink_coreml_open_message (r, ef, what, &sub, err);
   int rc;
 
   if (st != INK_OK)
@@ -344,10 +321,7 @@ read_map_entry (const InkPbReader *r, const InkPbField *ef, bool int64_keys, Imp
       st = ink_pb_expect (&f, INK_PB_VARINT, "map entry key (field 1)", err);
       ikey = ink_pb_int64 (&f);
     } else if (f.number == 1) {
-      free (key);
-      key = ink_pb_string (&f, "map entry key (field 1)", err);
-      if (key == NULL)
-        st = err != NULL && err->status != INK_OK ? err->status : INK_ERR_FORMAT;
+      st = ink_pb_replace_string (&f, "map entry key (field 1)", &key, err);
     } else if (f.number == 2) {
       st = ink_pb_expect (&f, INK_PB_I64, "map entry value (field 2)", err);
       value = ink_pb_double (&f);
@@ -359,7 +333,7 @@ read_map_entry (const InkPbReader *r, const InkPbField *ef, bool int64_keys, Imp
     if (ok && INK_GROW (p->doubles, p->n_doubles, p->cap_doubles))
       p->doubles[p->n_doubles++] = value;
     else
-      st = no_memory (err);
+      st = ink_coreml_no_memory (err);
     if (ok && st != INK_OK)
       p->labels.n--; /* keep keys and values paired */
   } else {
@@ -375,10 +349,10 @@ read_map (const InkPbReader *r, const InkPbField *mf, ImputerParams *p, InkError
   bool int64_keys = mf->number == 7;
   InkPbReader sub;
   InkPbField f;
-  InkStatus st = open_message (r, mf,
-                               int64_keys ? "Imputer.imputedInt64Dictionary (field 7)"
-                                          : "Imputer.imputedStringDictionary (field 6)",
-                               &sub, err);
+  InkStatus st = ink_coreml_open_message (r, mf,
+                                          int64_keys ? "Imputer.imputedInt64Dictionary (field 7)"
+                                                     : "Imputer.imputedStringDictionary (field 6)",
+                                          &sub, err);
   int rc;
 
   while (st == INK_OK && (rc = ink_pb_next (&sub, &f, err)) != 0) {
@@ -428,7 +402,7 @@ dedupe_map (ImputerParams *p, InkError *err)
   if (refs == NULL || drop == NULL) {
     free (refs);
     free (drop);
-    return no_memory (err);
+    return ink_coreml_no_memory (err);
   }
   for (size_t i = 0; i < n; i++)
     refs[i] = (KeyRef){p, i};
@@ -452,7 +426,7 @@ dedupe_map (ImputerParams *p, InkError *err)
     if (!ok) {
       free (drop);
       ink_labels_clear (&keys);
-      return no_memory (err);
+      return ink_coreml_no_memory (err);
     }
     p->doubles[m++] = p->doubles[i];
   }
@@ -479,9 +453,7 @@ read_imputer_field (const InkPbReader *r, const InkPbField *f, ImputerParams *p,
     return ink_pb_expect (f, INK_PB_VARINT, "Imputer.imputedInt64Value (field 2)", err);
   case 3:
     imputed_reset (p, 3);
-    p->s = ink_pb_string (f, "Imputer.imputedStringValue (field 3)", err);
-    return p->s != NULL ? INK_OK
-                        : (err != NULL && err->status != INK_OK ? err->status : INK_ERR_FORMAT);
+    return ink_pb_replace_string (f, "Imputer.imputedStringValue (field 3)", &p->s, err);
   case 4: imputed_reset (p, 4); return read_double_vector (r, f, p, err);
   case 5:
     imputed_reset (p, 5);
@@ -501,11 +473,7 @@ read_imputer_field (const InkPbReader *r, const InkPbField *f, ImputerParams *p,
     return ink_pb_expect (f, INK_PB_VARINT, "Imputer.replaceInt64Value (field 12)", err);
   case 13:
     p->replace = 13;
-    free (p->replace_s);
-    p->replace_s = ink_pb_string (f, "Imputer.replaceStringValue (field 13)", err);
-    return p->replace_s != NULL
-             ? INK_OK
-             : (err != NULL && err->status != INK_OK ? err->status : INK_ERR_FORMAT);
+    return ink_pb_replace_string (f, "Imputer.replaceStringValue (field 13)", &p->replace_s, err);
   default: return INK_OK;
   }
 }
@@ -544,7 +512,7 @@ build_imputer (const ImputerParams *p, InkError *err)
   default: break;
   }
   if (model == NULL) {
-    no_memory (err);
+    ink_coreml_no_memory (err);
     return NULL;
   }
   if (p->replace == 11)
@@ -555,7 +523,7 @@ build_imputer (const ImputerParams *p, InkError *err)
     st = ink_imputer_set_replace_string (model, p->replace_s);
   if (st != INK_OK) {
     ink_model_free (model);
-    no_memory (err);
+    ink_coreml_no_memory (err);
     return NULL;
   }
   return model;
@@ -620,7 +588,7 @@ read_normalizer (const InkPbReader *r, InkError *err)
   if (st == INK_OK) {
     model = ink_normalizer_new ((InkNormType) norm);
     if (model == NULL)
-      no_memory (err);
+      ink_coreml_no_memory (err);
   }
   return model;
 }
@@ -647,7 +615,7 @@ read_array_feature_extractor (const InkPbReader *r, InkError *err)
     /* uint64 on the wire: the same 64 bits. */
     model = ink_array_feature_extractor_new ((const uint64_t *) indices, n);
     if (model == NULL)
-      no_memory (err);
+      ink_coreml_no_memory (err);
   }
   free (indices);
   return model;
@@ -661,7 +629,7 @@ ink_coreml_read_feature_model (uint32_t number, const InkPbReader *parent, const
   InkModel *model = NULL;
   InkPbReader r;
 
-  if (open_message (parent, body, name != NULL ? name : "model", &r, err) == INK_OK) {
+  if (ink_coreml_open_message (parent, body, name != NULL ? name : "model", &r, err) == INK_OK) {
     switch (number) {
     case INK_ML_ONE_HOT_ENCODER: model = read_one_hot (&r, err); break;
     case INK_ML_IMPUTER: model = read_imputer (&r, err); break;

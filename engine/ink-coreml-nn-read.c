@@ -221,15 +221,6 @@ typedef struct {
 } Int64s;
 
 static InkStatus
-sub_message (const InkPbReader *parent, const InkPbField *f, const char *what, InkPbReader *sub,
-             InkError *err)
-{
-  if (ink_pb_expect (f, INK_PB_LEN, what, err) != INK_OK)
-    return INK_ERR_FORMAT;
-  return ink_pb_sub (parent, f, sub, err);
-}
-
-static InkStatus
 get_bool (const InkPbField *f, const char *what, bool *out, InkError *err)
 {
   if (ink_pb_expect (f, INK_PB_VARINT, what, err) != INK_OK)
@@ -266,18 +257,6 @@ get_size (const InkPbField *f, const char *what, size_t *out, InkError *err)
     return ink_error_set (err, INK_ERR_INVALID_MODEL, "%s is %llu, more than Inkling allows", what,
                           (unsigned long long) f->value);
   *out = (size_t) f->value;
-  return INK_OK;
-}
-
-static InkStatus
-get_string (const InkPbField *f, const char *what, char **out, InkError *err)
-{
-  char *s = ink_pb_string (f, what, err);
-
-  if (s == NULL)
-    return err != NULL && err->status != INK_OK ? err->status : INK_ERR_FORMAT;
-  free (*out);
-  *out = s;
   return INK_OK;
 }
 
@@ -350,7 +329,7 @@ read_weights (const InkPbReader *parent, const InkPbField *f, const char *layer,
   bool fp32 = false, fp16 = false;
   int rc;
 
-  if (sub_message (parent, f, "WeightParams", &r, err) != INK_OK)
+  if (ink_pb_open (parent, f, "WeightParams", &r, err) != INK_OK)
     return INK_ERR_FORMAT;
   w->present = true;
   while ((rc = ink_pb_next (&r, &g, err)) > 0) {
@@ -416,17 +395,17 @@ read_valid_padding (const InkPbReader *parent, const InkPbField *f, const char *
 
   memset (pad, 0, sizeof *pad);
   pad->type = INK_PAD_VALID;
-  if (sub_message (parent, f, "ValidPadding", &r, err) != INK_OK)
+  if (ink_pb_open (parent, f, "ValidPadding", &r, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&r, &g, err)) > 0) {
     if (g.number != 1)
       continue;
-    if (sub_message (&r, &g, "ValidPadding.paddingAmounts (field 1)", &amounts, err) != INK_OK)
+    if (ink_pb_open (&r, &g, "ValidPadding.paddingAmounts (field 1)", &amounts, err) != INK_OK)
       return INK_ERR_FORMAT;
     while ((rc2 = ink_pb_next (&amounts, &h, err)) > 0) {
       if (h.number != 10)
         continue;
-      if (sub_message (&amounts, &h, "BorderAmounts.borderAmounts (field 10)", &edge, err) !=
+      if (ink_pb_open (&amounts, &h, "BorderAmounts.borderAmounts (field 10)", &edge, err) !=
           INK_OK)
         return INK_ERR_FORMAT;
       if (n_edges >= 2)
@@ -471,7 +450,7 @@ read_same_padding (const InkPbReader *parent, const InkPbField *f, const char *l
 
   memset (pad, 0, sizeof *pad);
   pad->type = INK_PAD_SAME;
-  if (sub_message (parent, f, "SamePadding", &r, err) != INK_OK)
+  if (ink_pb_open (parent, f, "SamePadding", &r, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&r, &g, err)) > 0) {
     if (g.number == 1 && get_enum (&g, "SamePadding.asymmetryMode (field 1)", &mode, err) != INK_OK)
@@ -506,7 +485,7 @@ read_convolution (const InkPbReader *parent, LayerRead *l, InkError *err)
   int rc = 0;
 
   c->padding.type = INK_PAD_VALID;
-  st = sub_message (parent, &l->body, "ConvolutionLayerParams", &r, err);
+  st = ink_pb_open (parent, &l->body, "ConvolutionLayerParams", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) > 0) {
     switch (f.number) {
     case 1:
@@ -596,7 +575,7 @@ read_pooling (const InkPbReader *parent, LayerRead *l, InkError *err)
   int rc = 0, rc2;
 
   p->padding.type = INK_PAD_VALID;
-  st = sub_message (parent, &l->body, "PoolingLayerParams", &r, err);
+  st = ink_pb_open (parent, &l->body, "PoolingLayerParams", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) > 0) {
     switch (f.number) {
     case 1: st = get_enum (&f, "PoolingLayerParams.type (field 1)", &type, err); break;
@@ -609,7 +588,7 @@ read_pooling (const InkPbReader *parent, LayerRead *l, InkError *err)
     case 32: /* ValidCompletePadding { 10 paddingAmounts [H, W] } */
       include_last = true;
       amounts.n = 0;
-      st = sub_message (&r, &f, "PoolingLayerParams.includeLastPixel (field 32)", &inner, err);
+      st = ink_pb_open (&r, &f, "PoolingLayerParams.includeLastPixel (field 32)", &inner, err);
       while (st == INK_OK && (rc2 = ink_pb_next (&inner, &g, err)) != 0) {
         if (rc2 < 0)
           st = INK_ERR_FORMAT;
@@ -680,7 +659,7 @@ read_alpha_beta (const InkPbReader *parent, const InkPbField *f, float *alpha, f
   InkPbField g;
   int rc;
 
-  if (sub_message (parent, f, "ActivationParams member", &r, err) != INK_OK)
+  if (ink_pb_open (parent, f, "ActivationParams member", &r, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&r, &g, err)) > 0) {
     if (g.number == 1 && get_float (&g, "activation alpha (field 1)", alpha, err) != INK_OK)
@@ -701,7 +680,7 @@ read_activation (const InkPbReader *parent, LayerRead *l, InkError *err)
   bool found = false;
   int rc;
 
-  if (sub_message (parent, &l->body, "ActivationParams", &r, err) != INK_OK)
+  if (ink_pb_open (parent, &l->body, "ActivationParams", &r, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&r, &f, err)) > 0) {
     fn = f; /* a oneof: the last member wins */
@@ -746,7 +725,7 @@ read_inner_product (const InkPbReader *parent, LayerRead *l, InkError *err)
   InkStatus st;
   int rc = 0;
 
-  st = sub_message (parent, &l->body, "InnerProductLayerParams", &r, err);
+  st = ink_pb_open (parent, &l->body, "InnerProductLayerParams", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) > 0) {
     switch (f.number) {
     case 1:
@@ -802,7 +781,7 @@ read_batchnorm (const InkPbReader *parent, LayerRead *l, InkError *err)
   InkStatus st;
   int rc = 0;
 
-  st = sub_message (parent, &l->body, "BatchnormLayerParams", &r, err);
+  st = ink_pb_open (parent, &l->body, "BatchnormLayerParams", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) > 0) {
     switch (f.number) {
     case 1: st = get_size (&f, "BatchnormLayerParams.channels (field 1)", &b->channels, err); break;
@@ -853,7 +832,7 @@ read_add (const InkPbReader *parent, LayerRead *l, InkError *err)
   InkPbField f;
   int rc;
 
-  if (sub_message (parent, &l->body, "AddLayerParams", &r, err) != INK_OK)
+  if (ink_pb_open (parent, &l->body, "AddLayerParams", &r, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&r, &f, err)) > 0) {
     if (f.number == 1 &&
@@ -885,7 +864,7 @@ read_flatten (const InkPbReader *parent, LayerRead *l, InkError *err)
   InkPbField f;
   int rc;
 
-  if (sub_message (parent, &l->body, "FlattenLayerParams", &r, err) != INK_OK)
+  if (ink_pb_open (parent, &l->body, "FlattenLayerParams", &r, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&r, &f, err)) > 0) {
     InkStatus st = INK_OK;
@@ -909,7 +888,7 @@ read_reshape (const InkPbReader *parent, LayerRead *l, InkError *err)
   size_t first;
   int rc = 0;
 
-  st = sub_message (parent, &l->body, "ReshapeLayerParams", &r, err);
+  st = ink_pb_open (parent, &l->body, "ReshapeLayerParams", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) > 0) {
     if (f.number == 1)
       st = append_sizes (&f, &shape, "ReshapeLayerParams.targetShape (field 1)", err);
@@ -950,7 +929,7 @@ read_concat (const InkPbReader *parent, LayerRead *l, InkError *err)
   bool sequence = false;
   int rc;
 
-  if (sub_message (parent, &l->body, "ConcatLayerParams", &r, err) != INK_OK)
+  if (ink_pb_open (parent, &l->body, "ConcatLayerParams", &r, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&r, &f, err)) > 0) {
     if (f.number == 100 &&
@@ -967,11 +946,14 @@ read_concat (const InkPbReader *parent, LayerRead *l, InkError *err)
   return INK_OK;
 }
 
-/* An empty message (softmax): only its wire type is checked. */
+/* SoftmaxLayerParams is an empty message: only its wire type is checked. */
 static InkStatus
-read_empty (LayerRead *l, const char *what, InkError *err)
+read_softmax (const InkPbReader *parent, LayerRead *l, InkError *err)
 {
-  return ink_pb_expect (&l->body, INK_PB_LEN, what, err) == INK_OK ? INK_OK : INK_ERR_FORMAT;
+  (void) parent;
+  if (ink_pb_expect (&l->body, INK_PB_LEN, "NeuralNetworkLayer.softmax (field 175)", err) != INK_OK)
+    return INK_ERR_FORMAT;
+  return INK_OK;
 }
 
 /* TransposeLayerParams { 1 axes }: rank 4 with the batch axis first. */
@@ -985,7 +967,7 @@ read_transpose (const InkPbReader *parent, LayerRead *l, InkError *err)
   bool ok;
   int rc = 0;
 
-  st = sub_message (parent, &l->body, "TransposeLayerParams", &r, err);
+  st = ink_pb_open (parent, &l->body, "TransposeLayerParams", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) > 0) {
     if (f.number == 1)
       st = append_sizes (&f, &axes, "TransposeLayerParams.axes (field 1)", err);
@@ -1029,7 +1011,7 @@ read_reshape_static (const InkPbReader *parent, LayerRead *l, InkError *err)
   InkStatus st;
   int rc = 0;
 
-  st = sub_message (parent, &l->body, "ReshapeStaticLayerParams", &r, err);
+  st = ink_pb_open (parent, &l->body, "ReshapeStaticLayerParams", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) > 0) {
     if (f.number == 1)
       st = append_sizes (&f, &shape, "ReshapeStaticLayerParams.targetShape (field 1)", err);
@@ -1058,19 +1040,21 @@ read_layer_header (const InkPbReader *parent, const InkPbField *lf, LayerRead *l
   InkPbField f;
   int rc;
 
-  if (sub_message (parent, lf, "NeuralNetwork.layers (field 1)", &r, err) != INK_OK)
+  if (ink_pb_open (parent, lf, "NeuralNetwork.layers (field 1)", &r, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&r, &f, err)) > 0) {
     InkStatus st = INK_OK;
     char *s = NULL;
     switch (f.number) {
-    case 1: st = get_string (&f, "NeuralNetworkLayer.name (field 1)", &l->name, err); break;
+    case 1:
+      st = ink_pb_replace_string (&f, "NeuralNetworkLayer.name (field 1)", &l->name, err);
+      break;
     case 2:
     case 3:
-      st = get_string (&f,
-                       f.number == 2 ? "NeuralNetworkLayer.input (field 2)"
-                                     : "NeuralNetworkLayer.output (field 3)",
-                       &s, err);
+      st = ink_pb_replace_string (&f,
+                                  f.number == 2 ? "NeuralNetworkLayer.input (field 2)"
+                                                : "NeuralNetworkLayer.output (field 3)",
+                                  &s, err);
       if (st == INK_OK && f.number == 2 && INK_GROW (l->inputs, l->n_inputs, l->cap_inputs))
         l->inputs[l->n_inputs++] = s;
       else if (st == INK_OK && f.number == 3 && INK_GROW (l->outputs, l->n_outputs, l->cap_outputs))
@@ -1135,6 +1119,52 @@ add_layer (InkModel *m, LayerRead *l, InkError *err)
   return ink_nn_add_layer (m, s, err);
 }
 
+/* The layer kinds Inkling runs: the NeuralNetworkLayer field, the runtime's
+ * kind (a convolution's reader changes it for a deconvolution), whether
+ * the layer takes several inputs and the reader of its parameters. */
+static const struct {
+  uint16_t number;
+  InkLayerKind kind;
+  bool multi_input;
+  InkStatus (*read) (const InkPbReader *parent, LayerRead *l, InkError *err);
+} layer_readers[] = {
+  {L_CONVOLUTION, INK_LAYER_CONVOLUTION, false, read_convolution},
+  {L_POOLING, INK_LAYER_POOLING, false, read_pooling},
+  {L_ACTIVATION, INK_LAYER_ACTIVATION, false, read_activation},
+  {L_INNER_PRODUCT, INK_LAYER_INNER_PRODUCT, false, read_inner_product},
+  {L_BATCHNORM, INK_LAYER_BATCHNORM, false, read_batchnorm},
+  {L_SOFTMAX, INK_LAYER_SOFTMAX, false, read_softmax},
+  {L_ADD, INK_LAYER_ADD, true, read_add},
+  {L_RESHAPE, INK_LAYER_RESHAPE, false, read_reshape},
+  {L_FLATTEN, INK_LAYER_FLATTEN, false, read_flatten},
+  {L_CONCAT, INK_LAYER_CONCAT, true, read_concat},
+  {L_TRANSPOSE, INK_LAYER_TRANSPOSE, false, read_transpose},
+  {L_RESHAPE_STATIC, INK_LAYER_RESHAPE_STATIC, false, read_reshape_static},
+};
+
+/* Reads the layer's parameters into l, or refuses a kind Inkling cannot run. */
+static InkStatus
+read_layer_body (const InkPbReader *parent, LayerRead *l, const char *kind_name, bool *multi_input,
+                 InkError *err)
+{
+  for (size_t i = 0; i < sizeof layer_readers / sizeof *layer_readers; i++) {
+    if (layer_readers[i].number == l->body.number) {
+      l->spec.kind = layer_readers[i].kind;
+      *multi_input = layer_readers[i].multi_input;
+      return layer_readers[i].read (parent, l, err);
+    }
+  }
+  if (kind_name != NULL)
+    return ink_error_set (err, INK_ERR_UNSUPPORTED,
+                          "layer '%s' is a %s layer (NeuralNetworkLayer field %u), which Inkling "
+                          "cannot run",
+                          l->name, kind_name, l->body.number);
+  return ink_error_set (err, INK_ERR_UNSUPPORTED,
+                        "layer '%s' is an unknown layer type (NeuralNetworkLayer field %u), "
+                        "which Inkling cannot run",
+                        l->name, l->body.number);
+}
+
 static InkStatus
 read_layer (InkModel *m, const InkPbReader *parent, const InkPbField *lf, size_t index,
             InkError *err)
@@ -1164,67 +1194,7 @@ read_layer (InkModel *m, const InkPbReader *parent, const InkPbField *lf, size_t
     return st;
   }
   kind_name = layer_kind_name (l.body.number);
-  switch (l.body.number) {
-  case L_CONVOLUTION: st = read_convolution (parent, &l, err); break;
-  case L_POOLING:
-    l.spec.kind = INK_LAYER_POOLING;
-    st = read_pooling (parent, &l, err);
-    break;
-  case L_ACTIVATION:
-    l.spec.kind = INK_LAYER_ACTIVATION;
-    st = read_activation (parent, &l, err);
-    break;
-  case L_INNER_PRODUCT:
-    l.spec.kind = INK_LAYER_INNER_PRODUCT;
-    st = read_inner_product (parent, &l, err);
-    break;
-  case L_BATCHNORM:
-    l.spec.kind = INK_LAYER_BATCHNORM;
-    st = read_batchnorm (parent, &l, err);
-    break;
-  case L_SOFTMAX:
-    l.spec.kind = INK_LAYER_SOFTMAX;
-    st = read_empty (&l, "NeuralNetworkLayer.softmax (field 175)", err);
-    break;
-  case L_ADD:
-    l.spec.kind = INK_LAYER_ADD;
-    multi_input = true;
-    st = read_add (parent, &l, err);
-    break;
-  case L_RESHAPE:
-    l.spec.kind = INK_LAYER_RESHAPE;
-    st = read_reshape (parent, &l, err);
-    break;
-  case L_FLATTEN:
-    l.spec.kind = INK_LAYER_FLATTEN;
-    st = read_flatten (parent, &l, err);
-    break;
-  case L_CONCAT:
-    l.spec.kind = INK_LAYER_CONCAT;
-    multi_input = true;
-    st = read_concat (parent, &l, err);
-    break;
-  case L_TRANSPOSE:
-    l.spec.kind = INK_LAYER_TRANSPOSE;
-    st = read_transpose (parent, &l, err);
-    break;
-  case L_RESHAPE_STATIC:
-    l.spec.kind = INK_LAYER_RESHAPE_STATIC;
-    st = read_reshape_static (parent, &l, err);
-    break;
-  default:
-    if (kind_name != NULL)
-      st = ink_error_set (err, INK_ERR_UNSUPPORTED,
-                          "layer '%s' is a %s layer (NeuralNetworkLayer field %u), which Inkling "
-                          "cannot run",
-                          l.name, kind_name, l.body.number);
-    else
-      st = ink_error_set (err, INK_ERR_UNSUPPORTED,
-                          "layer '%s' is an unknown layer type (NeuralNetworkLayer field %u), "
-                          "which Inkling cannot run",
-                          l.name, l.body.number);
-    break;
-  }
+  st = read_layer_body (parent, &l, kind_name, &multi_input, err);
   if (st == INK_ERR_FORMAT)
     ink_error_prefix (err, "layer '%s'", l.name);
   if (st == INK_OK && l.n_outputs == 0)
@@ -1265,10 +1235,11 @@ read_preprocessing (InkModel *m, const InkPbReader *parent, const InkPbField *pf
   InkStatus st;
   int rc = 0;
 
-  st = sub_message (parent, pf, "NeuralNetwork.preprocessing (field 2)", &r, err);
+  st = ink_pb_open (parent, pf, "NeuralNetwork.preprocessing (field 2)", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) > 0) {
     if (f.number == 1) {
-      st = get_string (&f, "NeuralNetworkPreprocessing.featureName (field 1)", &name, err);
+      st =
+        ink_pb_replace_string (&f, "NeuralNetworkPreprocessing.featureName (field 1)", &name, err);
     } else if (f.number == 10) {
       scaler = f;
       has_scaler = true;
@@ -1286,7 +1257,7 @@ read_preprocessing (InkModel *m, const InkPbReader *parent, const InkPbField *pf
                         "field 11) is not supported",
                         name != NULL ? name : "");
   if (st == INK_OK && has_scaler) {
-    st = sub_message (&r, &scaler, "NeuralNetworkPreprocessing.scaler (field 10)", &sr, err);
+    st = ink_pb_open (&r, &scaler, "NeuralNetworkPreprocessing.scaler (field 10)", &sr, err);
     while (st == INK_OK && (rc = ink_pb_next (&sr, &g, err)) != 0) {
       float *slot = g.number == 10   ? &sc.channel_scale
                     : g.number == 20 ? &sc.blue_bias
@@ -1335,10 +1306,10 @@ read_loss (InkModel *m, const InkPbReader *parent, const InkPbField *lf, InkErro
   InkStatus st;
   int rc = 0;
 
-  st = sub_message (parent, lf, "NetworkUpdateParameters.lossLayers (field 1)", &r, err);
+  st = ink_pb_open (parent, lf, "NetworkUpdateParameters.lossLayers (field 1)", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) > 0) {
     if (f.number == 1) {
-      st = get_string (&f, "LossLayer.name (field 1)", &name, err);
+      st = ink_pb_replace_string (&f, "LossLayer.name (field 1)", &name, err);
     } else if (f.number >= 10) {
       type_field = f;
       has_type = true;
@@ -1355,14 +1326,14 @@ read_loss (InkModel *m, const InkPbReader *parent, const InkPbField *lf, InkErro
                         "Inkling cannot train",
                         name != NULL ? name : "", type_field.number);
   if (st == INK_OK)
-    st = sub_message (&r, &type_field, "LossLayer type", &tr, err);
+    st = ink_pb_open (&r, &type_field, "LossLayer type", &tr, err);
   while (st == INK_OK && (rc = ink_pb_next (&tr, &g, err)) != 0) {
     if (rc < 0)
       st = INK_ERR_FORMAT;
     else if (g.number == 1)
-      st = get_string (&g, "loss input (field 1)", &input, err);
+      st = ink_pb_replace_string (&g, "loss input (field 1)", &input, err);
     else if (g.number == 2)
-      st = get_string (&g, "loss target (field 2)", &target, err);
+      st = ink_pb_replace_string (&g, "loss target (field 2)", &target, err);
   }
   if (st == INK_OK && (input == NULL || target == NULL || input[0] == '\0' || target[0] == '\0'))
     st =
@@ -1397,7 +1368,7 @@ read_optimizer (InkModel *m, const InkPbReader *parent, const InkPbField *of, In
   InkStatus st;
   int rc = 0;
 
-  st = sub_message (parent, of, "NetworkUpdateParameters.optimizer (field 2)", &r, err);
+  st = ink_pb_open (parent, of, "NetworkUpdateParameters.optimizer (field 2)", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) > 0) {
     type_field = f;
     has_type = true;
@@ -1412,7 +1383,7 @@ read_optimizer (InkModel *m, const InkPbReader *parent, const InkPbField *of, In
                           "which Inkling cannot train with",
                           type_field.number);
   ink_nn_set_optimizer (m, type_field.number == 10 ? INK_OPTIMIZER_SGD : INK_OPTIMIZER_ADAM);
-  st = sub_message (&r, &type_field, type_field.number == 10 ? "SGDOptimizer" : "AdamOptimizer",
+  st = ink_pb_open (&r, &type_field, type_field.number == 10 ? "SGDOptimizer" : "AdamOptimizer",
                     &pr, err);
   while (st == INK_OK && (rc = ink_pb_next (&pr, &g, err)) != 0) {
     const char *key = NULL;
@@ -1440,7 +1411,7 @@ read_update_params (InkModel *m, const InkPbReader *parent, const InkPbField *uf
   InkStatus st;
   int rc = 0;
 
-  st = sub_message (parent, uf, "NeuralNetwork.updateParams (field 10)", &r, err);
+  st = ink_pb_open (parent, uf, "NeuralNetwork.updateParams (field 10)", &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) > 0) {
     switch (f.number) {
     case 1:
@@ -1501,7 +1472,7 @@ ink_coreml_read_network (uint32_t number, const InkPbReader *parent, const InkPb
     ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
     return NULL;
   }
-  st = sub_message (parent, body, ink_coreml_type_name (number), &r, err);
+  st = ink_pb_open (parent, body, ink_coreml_type_name (number), &r, err);
   while (st == INK_OK && (rc = ink_pb_next (&r, &f, err)) > 0) {
     switch (f.number) {
     case 1: st = read_layer (m, &r, &f, n_layers++, err); break;
@@ -1523,8 +1494,8 @@ ink_coreml_read_network (uint32_t number, const InkPbReader *parent, const InkPb
       break;
     case 200:
       if (classifier)
-        st = get_string (&f, "NeuralNetworkClassifier.labelProbabilityLayerName (field 200)",
-                         &probs, err);
+        st = ink_pb_replace_string (
+          &f, "NeuralNetworkClassifier.labelProbabilityLayerName (field 200)", &probs, err);
       break;
     default: break;
     }

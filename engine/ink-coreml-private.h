@@ -63,6 +63,12 @@ InkModel *ink_coreml_read_feature_model (uint32_t number, const InkPbReader *par
 /* Reads a whole Model message (used for pipeline stages too). */
 InkModel *ink_coreml_read_model (const InkPbReader *r, InkError *err);
 
+/* As ink_pb_open, and an error in opening it (too deep) names `what` too. */
+InkStatus ink_coreml_open_message (const InkPbReader *parent, const InkPbField *f, const char *what,
+                                   InkPbReader *sub, InkError *err);
+/* Sets err to "out of memory reading a Core ML model"; returns INK_ERR_NO_MEMORY. */
+InkStatus ink_coreml_no_memory (InkError *err);
+
 /* Shared readers for the parameter messages (DataStructures/Parameters):
  * StringVector / Int64Vector class labels into labels, Int64Parameter,
  * DoubleParameter and BoolParameter into an update parameter named key. */

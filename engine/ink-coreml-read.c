@@ -102,13 +102,24 @@ is_type_field (uint32_t number)
 
 /* ---- Shared parameter messages ---- */
 
-static InkStatus
-read_sub (const InkPbReader *parent, const InkPbField *f, const char *what, InkPbReader *sub,
-          InkError *err)
+InkStatus
+ink_coreml_open_message (const InkPbReader *parent, const InkPbField *f, const char *what,
+                         InkPbReader *sub, InkError *err)
 {
-  if (ink_pb_expect (f, INK_PB_LEN, what, err) != INK_OK)
-    return INK_ERR_FORMAT;
-  return ink_pb_sub (parent, f, sub, err);
+  InkStatus st = ink_pb_expect (f, INK_PB_LEN, what, err);
+
+  if (st != INK_OK)
+    return st;
+  st = ink_pb_sub (parent, f, sub, err);
+  if (st != INK_OK)
+    ink_error_prefix (err, "%s", what);
+  return st;
+}
+
+InkStatus
+ink_coreml_no_memory (InkError *err)
+{
+  return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory reading a Core ML model");
 }
 
 InkStatus
@@ -121,7 +132,7 @@ ink_coreml_read_string_vector (const InkPbReader *parent, const InkPbField *f, I
 
   ink_labels_clear (labels);
   labels->is_int64 = false;
-  if (read_sub (parent, f, "StringVector", &sub, err) != INK_OK)
+  if (ink_pb_open (parent, f, "StringVector", &sub, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&sub, &fld, err)) > 0) {
     char *s;
@@ -151,7 +162,7 @@ ink_coreml_read_int64_vector (const InkPbReader *parent, const InkPbField *f, In
 
   ink_labels_clear (labels);
   labels->is_int64 = true;
-  if (read_sub (parent, f, "Int64Vector", &sub, err) != INK_OK)
+  if (ink_pb_open (parent, f, "Int64Vector", &sub, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&sub, &fld, err)) > 0) {
     if (fld.number == 1 &&
@@ -180,7 +191,7 @@ read_range (const InkPbReader *parent, const InkPbField *f, bool is_double, doub
   int rc;
 
   *lo = *hi = 0.0;
-  if (read_sub (parent, f, "range", &sub, err) != INK_OK)
+  if (ink_pb_open (parent, f, "range", &sub, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&sub, &fld, err)) > 0) {
     double v;
@@ -208,7 +219,7 @@ ink_coreml_read_parameter (const InkPbReader *parent, const InkPbField *f, const
   p->key = key;
   p->type = type;
   *set_storage = NULL;
-  if (read_sub (parent, f, key, &sub, err) != INK_OK)
+  if (ink_pb_open (parent, f, key, &sub, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&sub, &fld, err)) > 0) {
     InkStatus st = INK_OK;
@@ -234,7 +245,7 @@ ink_coreml_read_parameter (const InkPbReader *parent, const InkPbField *f, const
         InkPbReader set;
         InkPbField v;
         int rc2;
-        st = read_sub (&sub, &fld, "Int64Set", &set, err);
+        st = ink_pb_open (&sub, &fld, "Int64Set", &set, err);
         while (st == INK_OK && (rc2 = ink_pb_next (&set, &v, err)) != 0) {
           if (rc2 < 0)
             st = INK_ERR_FORMAT;
@@ -272,7 +283,7 @@ read_size_range (const InkPbReader *parent, const InkPbField *f, int64_t *lo, in
 
   *lo = 0;
   *hi = 0;
-  if (read_sub (parent, f, "SizeRange", &sub, err) != INK_OK)
+  if (ink_pb_open (parent, f, "SizeRange", &sub, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&sub, &fld, err)) > 0) {
     if (fld.number != 1 && fld.number != 2)
@@ -294,7 +305,7 @@ read_image_type (const InkPbReader *parent, const InkPbField *f, InkFeatureType 
   int rc, rc2, rc3;
 
   t->type = INK_VALUE_IMAGE;
-  if (read_sub (parent, f, "ImageFeatureType", &sub, err) != INK_OK)
+  if (ink_pb_open (parent, f, "ImageFeatureType", &sub, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&sub, &fld, err)) > 0) {
     switch (fld.number) {
@@ -318,13 +329,13 @@ read_image_type (const InkPbReader *parent, const InkPbField *f, InkFeatureType 
       }
       break;
     case 21: /* enumeratedSizes: 1 sizes { 1 width, 2 height } */
-      if (read_sub (&sub, &fld, "EnumeratedImageSizes", &inner, err) != INK_OK)
+      if (ink_pb_open (&sub, &fld, "EnumeratedImageSizes", &inner, err) != INK_OK)
         return INK_ERR_FORMAT;
       while ((rc2 = ink_pb_next (&inner, &g, err)) > 0) {
         InkImageSize size = {0, 0};
         if (g.number != 1)
           continue;
-        if (read_sub (&inner, &g, "ImageSize", &item, err) != INK_OK)
+        if (ink_pb_open (&inner, &g, "ImageSize", &item, err) != INK_OK)
           return INK_ERR_FORMAT;
         while ((rc3 = ink_pb_next (&item, &h, err)) > 0) {
           if ((h.number == 1 || h.number == 2) &&
@@ -345,7 +356,7 @@ read_image_type (const InkPbReader *parent, const InkPbField *f, InkFeatureType 
       t->image.n_sizes = n;
       break;
     case 31: /* imageSizeRange: 1 widthRange, 2 heightRange */
-      if (read_sub (&sub, &fld, "ImageSizeRange", &inner, err) != INK_OK)
+      if (ink_pb_open (&sub, &fld, "ImageSizeRange", &inner, err) != INK_OK)
         return INK_ERR_FORMAT;
       t->image.has_range = true;
       while ((rc2 = ink_pb_next (&inner, &g, err)) > 0) {
@@ -389,7 +400,7 @@ read_array_type (const InkPbReader *parent, const InkPbField *f, InkFeatureType 
 
   t->type = INK_VALUE_MULTIARRAY;
   t->array_type = INK_ARRAY_FLOAT64;
-  if (read_sub (parent, f, "ArrayFeatureType", &sub, err) != INK_OK)
+  if (ink_pb_open (parent, f, "ArrayFeatureType", &sub, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&sub, &fld, err)) > 0) {
     if (fld.number == 1) {
@@ -446,7 +457,7 @@ read_simple_oneof (const InkPbReader *parent, const InkPbField *f, const char *w
   int rc;
 
   *choice = 0;
-  if (read_sub (parent, f, what, &sub, err) != INK_OK)
+  if (ink_pb_open (parent, f, what, &sub, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&sub, &fld, err)) > 0) {
     if (*choice == 0 && fld.wire == INK_PB_LEN)
@@ -465,7 +476,7 @@ read_feature_type (const InkPbReader *parent, const InkPbField *f, InkFeatureTyp
   int rc;
 
   memset (t, 0, sizeof *t);
-  if (read_sub (parent, f, "FeatureType", &sub, err) != INK_OK)
+  if (ink_pb_open (parent, f, "FeatureType", &sub, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&sub, &fld, err)) > 0) {
     InkStatus st = INK_OK;
@@ -521,7 +532,7 @@ read_feature (InkModel *m, const InkPbReader *parent, const InkPbField *f, AddFe
   InkStatus st = INK_OK;
   int rc;
 
-  if (read_sub (parent, f, what, &sub, err) != INK_OK)
+  if (ink_pb_open (parent, f, what, &sub, err) != INK_OK)
     return INK_ERR_FORMAT;
   while (st == INK_OK && (rc = ink_pb_next (&sub, &fld, err)) != 0) {
     if (rc < 0) {
@@ -561,7 +572,7 @@ read_metadata (InkModel *m, const InkPbReader *parent, const InkPbField *f, InkE
   InkPbField fld, g;
   int rc, rc2;
 
-  if (read_sub (parent, f, "Metadata", &sub, err) != INK_OK)
+  if (ink_pb_open (parent, f, "Metadata", &sub, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&sub, &fld, err)) > 0) {
     InkMetadata md = {NULL, NULL, NULL, NULL};
@@ -582,7 +593,7 @@ read_metadata (InkModel *m, const InkPbReader *parent, const InkPbField *f, InkE
       free (s);
     } else if (fld.number == 100) {
       char *key = NULL, *value = NULL;
-      if (read_sub (&sub, &fld, "Metadata.userDefined", &entry, err) != INK_OK)
+      if (ink_pb_open (&sub, &fld, "Metadata.userDefined", &entry, err) != INK_OK)
         return INK_ERR_FORMAT;
       while ((rc2 = ink_pb_next (&entry, &g, err)) > 0) {
         if (g.number == 1 || g.number == 2) {
@@ -613,7 +624,7 @@ read_description (InkModel *m, const InkPbReader *parent, const InkPbField *f, I
   InkPbField fld;
   int rc;
 
-  if (read_sub (parent, f, "ModelDescription", &sub, err) != INK_OK)
+  if (ink_pb_open (parent, f, "ModelDescription", &sub, err) != INK_OK)
     return INK_ERR_FORMAT;
   while ((rc = ink_pb_next (&sub, &fld, err)) > 0) {
     InkStatus st = INK_OK;
@@ -668,7 +679,7 @@ read_pipeline (uint32_t number, const InkPbReader *parent, const InkPbField *bod
     ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
     return NULL;
   }
-  st = read_sub (parent, body, ink_coreml_type_name (number), &sub, err);
+  st = ink_pb_open (parent, body, ink_coreml_type_name (number), &sub, err);
   /* PipelineClassifier and PipelineRegressor wrap a Pipeline in field 1. */
   if (st == INK_OK && number != INK_ML_PIPELINE) {
     bool found = false;
@@ -676,7 +687,7 @@ read_pipeline (uint32_t number, const InkPbReader *parent, const InkPbField *bod
       if (rc < 0)
         st = INK_ERR_FORMAT;
       else if (fld.number == 1 && !found) {
-        st = read_sub (&sub, &fld, "Pipeline", &pipe, err);
+        st = ink_pb_open (&sub, &fld, "Pipeline", &pipe, err);
         found = true;
       }
     }
@@ -691,7 +702,7 @@ read_pipeline (uint32_t number, const InkPbReader *parent, const InkPbField *bod
     } else if (g.number == 1) {
       InkPbReader child;
       InkModel *stage;
-      st = read_sub (&pipe, &g, "Pipeline.models (field 1)", &child, err);
+      st = ink_pb_open (&pipe, &g, "Pipeline.models (field 1)", &child, err);
       stage = st == INK_OK ? ink_coreml_read_model (&child, err) : NULL;
       if (stage == NULL) {
         st = err != NULL && err->status != INK_OK ? err->status : INK_ERR_FORMAT;

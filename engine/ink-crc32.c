@@ -13,6 +13,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "ink-crc32.h"
+#include "ink-util-private.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -45,20 +46,14 @@ crc_init (void)
       crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
 }
 
-static inline uint32_t
-get_le32 (const uint8_t *p)
-{
-  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
-}
-
 /* On the inverted register (as the folding code is). */
 static uint32_t
 table_update (uint32_t crc, const uint8_t *p, size_t n)
 {
   pthread_once (&crc_once, crc_init);
   while (n >= 8) {
-    uint32_t a = crc ^ get_le32 (p);
-    uint32_t b = get_le32 (p + 4);
+    uint32_t a = crc ^ ink_load_le32 (p);
+    uint32_t b = ink_load_le32 (p + 4);
 
     crc = crc_table[7][a & 0xff] ^ crc_table[6][(a >> 8) & 0xff] ^ crc_table[5][(a >> 16) & 0xff] ^
           crc_table[4][a >> 24] ^ crc_table[3][b & 0xff] ^ crc_table[2][(b >> 8) & 0xff] ^

@@ -361,24 +361,6 @@ no_memory:
 }
 
 static InkStatus
-name_index (const cJSON *obj, const char *key, const char *const *names, size_t n_names, int *out,
-            InkError *err)
-{
-  const char *s;
-  InkStatus st = ink_json_get_string (obj, key, &s, err);
-
-  if (st != INK_OK)
-    return st;
-  for (size_t i = 0; i < n_names; i++) {
-    if (strcmp (s, names[i]) == 0) {
-      *out = (int) i;
-      return INK_OK;
-    }
-  }
-  return ink_error_set (err, INK_ERR_FORMAT, "\"%s\" has an unknown value \"%s\"", key, s);
-}
-
-static InkStatus
 glm_from_json (InkModel *model, const cJSON *obj, InkWeightReader *r, InkError *err)
 {
   const cJSON *o = cJSON_GetObjectItemCaseSensitive (obj, "glm");
@@ -395,10 +377,10 @@ glm_from_json (InkModel *model, const cJSON *obj, InkWeightReader *r, InkError *
     return ink_error_set (err, INK_ERR_FORMAT, "missing the \"glm\" object");
   if ((st = ink_json_get_int (o, "rows", 1, INT32_MAX, &rows, err)) != INK_OK ||
       (st = ink_json_get_int (o, "columns", 1, INT32_MAX, &columns, err)) != INK_OK ||
-      (st = name_index (o, "postEvaluationTransform", transform_names, N_TRANSFORMS, &transform,
-                        err)) != INK_OK ||
-      (classifier && (st = name_index (o, "classEncoding", encoding_names, N_ENCODINGS, &encoding,
-                                       err)) != INK_OK) ||
+      (st = ink_json_get_choice (o, "postEvaluationTransform", transform_names, N_TRANSFORMS,
+                                 &transform, err)) != INK_OK ||
+      (classifier && (st = ink_json_get_choice (o, "classEncoding", encoding_names, N_ENCODINGS,
+                                                &encoding, err)) != INK_OK) ||
       (st = ink_json_get_doubles (o, "weights", &weights, &n_weights, err)) != INK_OK ||
       (st = ink_json_get_doubles (o, "offset", &offsets, &n_offsets, err)) != INK_OK)
     goto fail;

@@ -215,7 +215,7 @@ on_progress (void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultota
   (void) dlnow;
   (void) ultotal;
   (void) ulnow;
-  if (q->cancel != NULL && atomic_load (q->cancel)) {
+  if (q->stop != NULL && q->stop (q->stop_data)) {
     r->cancelled = true;
     return 1;
   }
@@ -225,8 +225,6 @@ on_progress (void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultota
     if (received != t->last_reported) {
       t->last_reported = received;
       if (!q->progress (received, q->progress_total, q->progress_data)) {
-        if (q->cancel != NULL)
-          atomic_store (q->cancel, true);
         r->cancelled = true;
         return 1;
       }
@@ -235,9 +233,32 @@ on_progress (void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultota
   return 0;
 }
 
+static bool
+is_https (const char *url)
+{
+  return strncasecmp (url, "https:", 6) == 0;
+}
+
+/* A redirect to a protocol not allowed (CURLOPT_REDIR_PROTOCOLS_STR):
+ * libcurl has moved on to the refused URL (target) when it stops. */
+static InkStatus
+refused_redirect (const InkHttpRequest *q, const char *target, InkError *err)
+{
+  const char *why;
+
+  if (is_https (q->url) && strncasecmp (target, "http:", 5) == 0)
+    why = "a redirect from https down to plain http is never followed";
+  else if (q->require_https)
+    why = "only https is allowed";
+  else
+    why = "only http and https are allowed";
+  return ink_error_set (err, INK_ERR_NETWORK, "refused the redirect to %s fetching %s: %s", target,
+                        q->url, why);
+}
+
 static InkStatus
 map_error (const InkHttpRequest *q, InkHttpResponse *r, CURLcode rc, const char *errbuf,
-           InkError *err)
+           const char *final_url, InkError *err)
 {
   const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror (rc);
 
@@ -264,6 +285,8 @@ map_error (const InkHttpRequest *q, InkHttpResponse *r, CURLcode rc, const char 
     return ink_error_set (err, INK_ERR_NETWORK, "too many redirects fetching %s (limit %ld)",
                           q->url, q->max_redirects);
   case CURLE_UNSUPPORTED_PROTOCOL:
+    if (r->redirects > 0 && final_url != NULL)
+      return refused_redirect (q, final_url, err);
     return ink_error_set (err, INK_ERR_NETWORK,
                           "refused %s: only http and https are allowed (%s)%s", q->url, detail,
                           q->require_https ? ", and https is required" : "");
@@ -298,6 +321,7 @@ ink_http_get (const InkHttpRequest *q, InkHttpResponse *r, InkError *err)
   Transfer t = {.req = q, .resp = r, .last_reported = -1};
   struct curl_slist *headers = NULL;
   char line[512], range[64];
+  char *final_url = NULL;
   CURL *curl;
   CURLcode rc;
   InkStatus st;
@@ -320,8 +344,7 @@ ink_http_get (const InkHttpRequest *q, InkHttpResponse *r, InkError *err)
   curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, q->require_https ? "https" : "http,https");
   /* never from https down to http */
   curl_easy_setopt (curl, CURLOPT_REDIR_PROTOCOLS_STR,
-                    q->require_https || strncasecmp (q->url, "https:", 6) == 0 ? "https"
-                                                                               : "http,https");
+                    q->require_https || is_https (q->url) ? "https" : "http,https");
   curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt (curl, CURLOPT_MAXREDIRS, q->max_redirects);
   curl_easy_setopt (curl, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -360,11 +383,19 @@ ink_http_get (const InkHttpRequest *q, InkHttpResponse *r, InkError *err)
   curl_easy_setopt (curl, CURLOPT_XFERINFODATA, &t);
   curl_easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
 
+  if (q->stop != NULL && q->stop (q->stop_data)) {
+    /* cancelled before anything was asked of the server */
+    curl_slist_free_all (headers);
+    curl_easy_cleanup (curl);
+    r->cancelled = true;
+    return ink_error_set (err, INK_ERR_CANCELLED, "cancelled: %s", q->url);
+  }
   rc = curl_easy_perform (curl);
   {
     long status = 0, redirects = 0;
     double seconds = 0;
 
+    curl_easy_getinfo (curl, CURLINFO_EFFECTIVE_URL, &final_url);
     curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo (curl, CURLINFO_REDIRECT_COUNT, &redirects);
     curl_easy_getinfo (curl, CURLINFO_TOTAL_TIME, &seconds);
@@ -379,7 +410,7 @@ ink_http_get (const InkHttpRequest *q, InkHttpResponse *r, InkError *err)
     if (ftruncate (q->fd, 0) == 0)
       r->restarted = true;
   }
-  st = map_error (q, r, rc, t.errbuf, err);
+  st = map_error (q, r, rc, t.errbuf, final_url, err);
   if (r->cancelled && st != INK_ERR_CANCELLED)
     st = ink_error_set (err, INK_ERR_CANCELLED, "cancelled: %s", q->url);
   curl_slist_free_all (headers);

@@ -43,6 +43,7 @@
  */
 #include "ink-model-private.h"
 #include "ink-crc32.h"
+#include "ink-util-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,79 +69,10 @@
 /* JSON numbers are doubles: integers above 2^53 are not exact. */
 #define JSON_MAX_INT 9007199254740992.0
 
-static inline uint32_t
-get_le32 (const uint8_t *p)
-{
-  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
-}
-
-static inline uint64_t
-get_le64 (const uint8_t *p)
-{
-  return (uint64_t) get_le32 (p) | (uint64_t) get_le32 (p + 4) << 32;
-}
-
-static inline void
-put_le32 (uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t) v;
-  p[1] = (uint8_t) (v >> 8);
-  p[2] = (uint8_t) (v >> 16);
-  p[3] = (uint8_t) (v >> 24);
-}
-
-static inline void
-put_le64 (uint8_t *p, uint64_t v)
-{
-  put_le32 (p, (uint32_t) v);
-  put_le32 (p + 4, (uint32_t) (v >> 32));
-}
-
 static uint32_t
 crc32_ieee (const void *data, size_t n)
 {
   return ink_crc32 (0, data, n);
-}
-
-/* Strict UTF-8 (no overlong forms, surrogates or NUL bytes); returns the
- * offset of the first bad byte, or n. */
-static size_t
-utf8_check (const uint8_t *s, size_t n)
-{
-  size_t i = 0;
-
-  while (i < n) {
-    uint8_t c = s[i];
-    size_t len;
-    uint32_t cp, min;
-
-    if (c == 0)
-      return i;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    if ((c & 0xE0) == 0xC0) {
-      len = 2, cp = c & 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3, cp = c & 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-      return i;
-    }
-    if (n - i < len)
-      return i;
-    for (size_t k = 1; k < len; k++) {
-      if ((s[i + k] & 0xC0) != 0x80)
-        return i;
-      cp = cp << 6 | (s[i + k] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return i;
-    i += len;
-  }
-  return n;
 }
 
 /* ---- Weights ---- */
@@ -227,7 +159,7 @@ ink_weight_writer_add (InkWeightWriter *w, const float *data, size_t count)
       uint32_t u;
 
       memcpy (&u, &data[i], 4);
-      put_le32 (le + 4 * i, u);
+      ink_store_le32 (le + 4 * i, u);
     }
     seg.data = le;
     seg.owned = true;
@@ -302,7 +234,7 @@ ink_weight_reader_get (InkWeightReader *r, const cJSON *ref, InkWeights *out, co
     return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
   }
   for (size_t i = 0; i < count; i++) {
-    uint32_t u = get_le32 (r->base + offset + 4 * i);
+    uint32_t u = ink_load_le32 (r->base + offset + 4 * i);
     memcpy (&out->data[i], &u, 4);
   }
   out->owned = true;
@@ -543,7 +475,7 @@ ink_inkmodel_write (const InkModel *model, const char *path, InkError *err)
     goto out;
   }
   json_size = strlen (text);
-  bad = utf8_check ((const uint8_t *) text, json_size);
+  bad = ink_utf8_check ((const uint8_t *) text, json_size);
   if (bad != json_size) {
     st = ink_error_set (err, INK_ERR_INVALID_ARGUMENT,
                         "cannot save %s: the model holds text that is not valid UTF-8 (\"%.40s\")",
@@ -555,14 +487,14 @@ ink_inkmodel_write (const InkModel *model, const char *path, InkError *err)
   weights_offset = (json_end + (INKMODEL_ALIGN - 1)) & ~(size_t) (INKMODEL_ALIGN - 1);
   memset (header, 0, sizeof header);
   memcpy (header, INKMODEL_MAGIC, 8);
-  put_le32 (header + 8, INKMODEL_VERSION);
-  put_le32 (header + 12, INKMODEL_HEADER_SIZE);
-  put_le32 (header + 16, 0);
-  put_le64 (header + 20, INKMODEL_HEADER_SIZE);
-  put_le64 (header + 28, json_size);
-  put_le32 (header + 36, crc32_ieee (text, json_size));
-  put_le64 (header + 40, weights_offset);
-  put_le64 (header + 48, w.size);
+  ink_store_le32 (header + 8, INKMODEL_VERSION);
+  ink_store_le32 (header + 12, INKMODEL_HEADER_SIZE);
+  ink_store_le32 (header + 16, 0);
+  ink_store_le64 (header + 20, INKMODEL_HEADER_SIZE);
+  ink_store_le64 (header + 28, json_size);
+  ink_store_le32 (header + 36, crc32_ieee (text, json_size));
+  ink_store_le64 (header + 40, weights_offset);
+  ink_store_le64 (header + 48, w.size);
 
   /* The file is written from the pieces where they are: header, JSON,
    * padding, then each weight array after the zeros that align it. The
@@ -590,8 +522,8 @@ ink_inkmodel_write (const InkModel *model, const char *path, InkError *err)
       crc = ink_crc32 (ink_crc32 (crc, zeros, g->offset - pos), g->data, g->bytes);
       pos = g->offset + g->bytes;
     }
-    put_le32 (header + 56, crc);
-    put_le32 (header + 60, crc32_ieee (header, INKMODEL_HEADER_SIZE - 4));
+    ink_store_le32 (header + 56, crc);
+    ink_store_le32 (header + 60, crc32_ieee (header, INKMODEL_HEADER_SIZE - 4));
     st = ink_atomic_write (path, chunks, sizes, n, err);
     free (chunks);
     free (sizes);
@@ -669,7 +601,7 @@ parse_mapped (const char *path, const uint8_t *base, size_t size, InkError *err)
                    INKMODEL_HEADER_SIZE);
     return NULL;
   }
-  version = get_le32 (base + 8);
+  version = ink_load_le32 (base + 8);
   if (version > INKMODEL_VERSION) {
     ink_error_set (err, INK_ERR_VERSION,
                    "%s needs a newer Inkling: it uses format version %u, this Inkling reads "
@@ -681,7 +613,7 @@ parse_mapped (const char *path, const uint8_t *base, size_t size, InkError *err)
     ink_error_set (err, INK_ERR_FORMAT, "%s is corrupt: format version 0", path);
     return NULL;
   }
-  header_size = get_le32 (base + 12);
+  header_size = ink_load_le32 (base + 12);
   if (header_size < INKMODEL_HEADER_SIZE) {
     ink_error_set (err, INK_ERR_FORMAT, "%s is corrupt: header size %u", path, header_size);
     return NULL;
@@ -692,11 +624,11 @@ parse_mapped (const char *path, const uint8_t *base, size_t size, InkError *err)
                    header_size);
     return NULL;
   }
-  if (crc32_ieee (base, header_size - 4) != get_le32 (base + header_size - 4)) {
+  if (crc32_ieee (base, header_size - 4) != ink_load_le32 (base + header_size - 4)) {
     ink_error_set (err, INK_ERR_FORMAT, "%s is corrupt: checksum mismatch in the header", path);
     return NULL;
   }
-  flags = get_le32 (base + 16);
+  flags = ink_load_le32 (base + 16);
   if (flags != 0) {
     ink_error_set (err, INK_ERR_VERSION,
                    "%s needs a newer Inkling: it uses format features this Inkling does not "
@@ -705,10 +637,10 @@ parse_mapped (const char *path, const uint8_t *base, size_t size, InkError *err)
     return NULL;
   }
 
-  json_off = get_le64 (base + 20);
-  json_size = get_le64 (base + 28);
-  w_off = get_le64 (base + 40);
-  w_size = get_le64 (base + 48);
+  json_off = ink_load_le64 (base + 20);
+  json_size = ink_load_le64 (base + 28);
+  w_off = ink_load_le64 (base + 40);
+  w_size = ink_load_le64 (base + 48);
   if (check_section (path, "JSON", json_off, json_size, header_size, size, &json_end, err) ||
       check_section (path, "weights", w_off, w_size, header_size, size, &w_end, err))
     return NULL;
@@ -733,17 +665,17 @@ parse_mapped (const char *path, const uint8_t *base, size_t size, InkError *err)
                    (unsigned long long) (size - last));
     return NULL;
   }
-  if (crc32_ieee (base + json_off, json_size) != get_le32 (base + 36)) {
+  if (crc32_ieee (base + json_off, json_size) != ink_load_le32 (base + 36)) {
     ink_error_set (err, INK_ERR_FORMAT, "%s is corrupt: checksum mismatch in the JSON section",
                    path);
     return NULL;
   }
-  if (crc32_ieee (base + w_off, w_size) != get_le32 (base + 56)) {
+  if (crc32_ieee (base + w_off, w_size) != ink_load_le32 (base + 56)) {
     ink_error_set (err, INK_ERR_FORMAT, "%s is corrupt: checksum mismatch in the weights section",
                    path);
     return NULL;
   }
-  bad = utf8_check (base + json_off, json_size);
+  bad = ink_utf8_check (base + json_off, json_size);
   if (bad != json_size) {
     ink_error_set (err, INK_ERR_FORMAT,
                    "%s is corrupt: its JSON section is not valid UTF-8 (byte %zu)", path, bad);

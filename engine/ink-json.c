@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The item under key, or NULL with err set when obj is not an object or
  * the key is absent (absent is only an error when required). */
@@ -132,6 +133,24 @@ ink_json_opt_bool (const cJSON *obj, const char *key, bool *out, InkError *err)
   const cJSON *item = lookup (obj, key, false, &st, err);
 
   return item == NULL ? st : read_bool (item, key, out, err);
+}
+
+InkStatus
+ink_json_get_choice (const cJSON *obj, const char *key, const char *const *names, size_t n_names,
+                     int *out, InkError *err)
+{
+  const char *s;
+  InkStatus st = ink_json_get_string (obj, key, &s, err);
+
+  if (st != INK_OK)
+    return st;
+  for (size_t i = 0; i < n_names; i++) {
+    if (strcmp (s, names[i]) == 0) {
+      *out = (int) i;
+      return INK_OK;
+    }
+  }
+  return ink_error_set (err, INK_ERR_FORMAT, "\"%s\" has an unknown value \"%s\"", key, s);
 }
 
 InkStatus

@@ -210,6 +210,9 @@ InkStatus ink_json_get_bool (const cJSON *obj, const char *key, bool *out, InkEr
 InkStatus ink_json_opt_string (const cJSON *obj, const char *key, const char **out, InkError *err);
 InkStatus ink_json_opt_number (const cJSON *obj, const char *key, double *out, InkError *err);
 InkStatus ink_json_opt_bool (const cJSON *obj, const char *key, bool *out, InkError *err);
+/* A string that must be one of names: *out is its index. */
+InkStatus ink_json_get_choice (const cJSON *obj, const char *key, const char *const *names,
+                               size_t n_names, int *out, InkError *err);
 /* An array of numbers into a new malloc'd double array of *n entries. */
 InkStatus ink_json_get_doubles (const cJSON *obj, const char *key, double **out, size_t *n,
                                 InkError *err);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -39,6 +40,7 @@
 typedef struct {
   bool set;
   InkModelSource source;
+  InkModelOrigin origin;
   char *id, *version, *file, *personal, *sha256, *url;
   int64_t installed_at;
   char *path, *personal_path; /* absolute, derived */
@@ -58,6 +60,21 @@ const char *
 ink_model_source_to_string (InkModelSource source)
 {
   return source == INK_MODEL_SOURCE_DOWNLOADED ? "downloaded" : "bundled";
+}
+
+const char *
+ink_model_origin_to_string (InkModelOrigin origin)
+{
+  return origin == INK_MODEL_ORIGIN_FILE ? "file" : "server";
+}
+
+/* What an entry is, in messages: "bundled", "downloaded" or "opened". */
+static const char *
+entry_kind (const InkModelStoreEntry *e)
+{
+  if (e->source == INK_MODEL_SOURCE_DOWNLOADED && e->origin == INK_MODEL_ORIGIN_FILE)
+    return "opened";
+  return ink_model_source_to_string (e->source);
 }
 
 /* ---- Small helpers shared with the updater ---- */
@@ -329,6 +346,7 @@ entry_copy (const InkModelStore *store, Entry *dst, const Entry *src)
   memset (dst, 0, sizeof *dst);
   dst->set = src->set;
   dst->source = src->source;
+  dst->origin = src->origin;
   dst->installed_at = src->installed_at;
   if (!dup_into (&dst->id, src->id) || !dup_into (&dst->version, src->version) ||
       !dup_into (&dst->file, src->file) || !dup_into (&dst->personal, src->personal) ||
@@ -368,6 +386,7 @@ entry_public (const Entry *e, InkModelStoreEntry *out)
   out->sha256 = e->sha256;
   out->url = e->url;
   out->installed_at = e->installed_at;
+  out->origin = e->origin;
 }
 
 static bool
@@ -403,6 +422,8 @@ entry_to_json (const Entry *e)
     cJSON_AddStringToObject (obj, "url", e->url);
   if (e->installed_at != 0)
     cJSON_AddNumberToObject (obj, "installed_at", (double) e->installed_at);
+  if (e->source == INK_MODEL_SOURCE_DOWNLOADED)
+    cJSON_AddStringToObject (obj, "origin", ink_model_origin_to_string (e->origin));
   return obj;
 }
 
@@ -412,6 +433,24 @@ opt_string (const cJSON *obj, const char *key)
   const cJSON *item = cJSON_GetObjectItemCaseSensitive (obj, key);
 
   return cJSON_IsString (item) ? item->valuestring : NULL;
+}
+
+/* An entry's origin: its "origin" when it names one, else (an older
+ * inkling wrote it) inferred from its url, as ink-model-store.h says. An
+ * origin this version does not know is inferred the same way, not refused,
+ * so that the entry is kept. */
+static InkModelOrigin
+origin_from_json (const cJSON *obj)
+{
+  const char *origin = opt_string (obj, "origin");
+  const char *url = opt_string (obj, "url");
+
+  if (origin != NULL && strcmp (origin, "server") == 0)
+    return INK_MODEL_ORIGIN_SERVER;
+  if (origin != NULL && strcmp (origin, "file") == 0)
+    return INK_MODEL_ORIGIN_FILE;
+  return url != NULL && strncasecmp (url, "file:", 5) == 0 ? INK_MODEL_ORIGIN_FILE
+                                                           : INK_MODEL_ORIGIN_SERVER;
 }
 
 /* Reads an entry; false with why when it is unusable. */
@@ -431,6 +470,7 @@ entry_from_json (const InkModelStore *store, const cJSON *obj, Entry *e, char *w
     e->source = INK_MODEL_SOURCE_BUNDLED;
   } else if (strcmp (source, "downloaded") == 0) {
     e->source = INK_MODEL_SOURCE_DOWNLOADED;
+    e->origin = origin_from_json (obj);
     if (!file_name_ok (opt_string (obj, "file"))) {
       snprintf (why, size, "an entry names an unsafe or no file \"%.100s\"",
                 opt_string (obj, "file") != NULL ? opt_string (obj, "file") : "");
@@ -813,7 +853,7 @@ ink_model_store_load_entry (const InkModelStore *store, const InkModelStoreEntry
   }
   if (entry->path == NULL) {
     ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "the %s model has no file (no bundled model)",
-                   ink_model_source_to_string (entry->source));
+                   entry_kind (entry));
     return NULL;
   }
   return ink_store_load_model_file (entry->path, err);
@@ -881,7 +921,7 @@ ink_model_store_load (InkModelStore *store, unsigned flags, InkModelStoreLoad *i
   }
   info->fell_back = true;
   add_reason (info, "the %s model %s%s%s is unusable (%s); using the bundled model",
-              ink_model_source_to_string (entry.source), entry.id, entry.version != NULL ? " " : "",
+              entry_kind (&entry), entry.id, entry.version != NULL ? " " : "",
               entry.version != NULL ? entry.version : "", e.message);
   entry_public (&store->bundled, &entry);
   model = ink_model_store_load_entry (store, &entry, &e);
@@ -1047,6 +1087,8 @@ ink_model_store_install (InkModelStore *store, const InkModelStoreEntry *entry,
 
   active.set = true;
   active.source = INK_MODEL_SOURCE_DOWNLOADED;
+  active.origin =
+    entry->origin == INK_MODEL_ORIGIN_FILE ? INK_MODEL_ORIGIN_FILE : INK_MODEL_ORIGIN_SERVER;
   active.installed_at = ink_now ();
   n = strlen (name) + (entry->version != NULL ? strlen (entry->version) + 1 : 0) + sizeof INKMODEL;
   active.file = malloc (n);

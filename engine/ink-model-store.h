@@ -6,7 +6,8 @@
  *   DIR/active.json          the pointer file: the active entry and the
  *                            previous one (kept for rollback); replaced
  *                            atomically (temporary file, fsync, rename)
- *   DIR/models/NAME.inkmodel           a downloaded model, compiled
+ *   DIR/models/NAME.inkmodel           a downloaded model (or one opened
+ *                                      from a file), compiled
  *   DIR/models/NAME.personal.inkmodel  the user's examples applied to it
  *   DIR/models/bundled.personal.inkmodel  ... applied to the bundled model
  *   DIR/downloads/NAME.mlmodel.partial    a download in progress (resumable)
@@ -61,11 +62,24 @@ typedef struct InkModelStore InkModelStore;
 
 typedef enum {
   INK_MODEL_SOURCE_BUNDLED = 0,    /* shipped with the app, read-only */
-  INK_MODEL_SOURCE_DOWNLOADED = 1, /* installed by the updater */
+  INK_MODEL_SOURCE_DOWNLOADED = 1, /* installed in the store: by the updater, or opened from a
+                                      file (see InkModelOrigin) */
 } InkModelSource;
 
 /* "bundled", "downloaded" */
 const char *ink_model_source_to_string (InkModelSource source);
+
+/* Where a downloaded (installed) model came from. It is kept in the pointer
+ * file as "origin"; an entry without one (written before origins existed,
+ * or by an older inkling) is from a file when its url is a file: URI (the
+ * updater only downloads http: and https: URLs), else from a server. */
+typedef enum {
+  INK_MODEL_ORIGIN_SERVER = 0, /* the updater downloaded it from url */
+  INK_MODEL_ORIGIN_FILE = 1,   /* opened from a local file; url is its file: URI */
+} InkModelOrigin;
+
+/* "server", "file" */
+const char *ink_model_origin_to_string (InkModelOrigin origin);
 
 /* The id of the bundled model's entry. */
 #define INK_MODEL_STORE_BUNDLED_ID "bundled"
@@ -81,6 +95,7 @@ typedef struct {
   const char *sha256;        /* hex SHA-256 of the downloaded .mlmodel; NULL for bundled */
   const char *url;           /* where it was downloaded from; NULL for bundled */
   int64_t installed_at;      /* Unix seconds; 0 for bundled */
+  InkModelOrigin origin;     /* INK_MODEL_ORIGIN_SERVER for bundled */
 } InkModelStoreEntry;
 
 /* Opens (creating when needed) the store folder dir. bundled_path is the
@@ -152,8 +167,9 @@ InkModel *ink_model_store_load_entry (const InkModelStore *store, const InkModel
 
 /* Makes a new downloaded model active; the active entry becomes the
  * previous one (the old previous is deleted). entry supplies id (required;
- * made safe with ink_model_store_safe_name), version, sha256 and url; its
- * source, path, personal_path and installed_at are ignored (set here).
+ * made safe with ink_model_store_safe_name), version, sha256, url and
+ * origin; its source, path, personal_path and installed_at are ignored (set
+ * here).
  * base is written as a compiled model; personal (may be NULL) is the
  * user's examples applied to base. Installing the entry that is already
  * active (same id and version) replaces it in place and keeps the previous

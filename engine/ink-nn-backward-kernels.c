@@ -15,78 +15,7 @@
 #include <string.h>
 
 #include "ink-nn-backward-private.h"
-
-/* ---- The product ---- */
-
-/* out[i * os + q] += sum_j w[i * wr + j * wc] * x[j * xs + q] for i < m,
- * q < n, j < k. Blocks of 4 rows by 8 columns stay in registers, the four
- * rows' weights packed side by side a chunk of j at a time (as the forward
- * kernels' product, but accumulating into out). */
-#define GEMM_MR 4
-#define GEMM_NR 8
-#define GEMM_KC 256
-
-static void
-gemm_block (size_t kc, const float *restrict wp, const float *restrict x, size_t xs,
-            float *restrict out, size_t os)
-{
-  float acc[GEMM_MR][GEMM_NR];
-
-#pragma GCC unroll 4
-  for (size_t i = 0; i < GEMM_MR; i++) {
-#pragma GCC unroll 8
-    for (size_t q = 0; q < GEMM_NR; q++)
-      acc[i][q] = out[i * os + q];
-  }
-  for (size_t j = 0; j < kc; j++) {
-    const float *restrict src = x + j * xs;
-    const float *restrict wj = wp + j * GEMM_MR;
-#pragma GCC unroll 4
-    for (size_t i = 0; i < GEMM_MR; i++) {
-#pragma GCC unroll 8
-      for (size_t q = 0; q < GEMM_NR; q++)
-        acc[i][q] += wj[i] * src[q];
-    }
-  }
-#pragma GCC unroll 4
-  for (size_t i = 0; i < GEMM_MR; i++) {
-#pragma GCC unroll 8
-    for (size_t q = 0; q < GEMM_NR; q++)
-      out[i * os + q] = acc[i][q];
-  }
-}
-
-static void
-gemm_acc (size_t m, size_t n, size_t k, const float *w, size_t wr, size_t wc, const float *x,
-          size_t xs, float *out, size_t os)
-{
-  float wp[GEMM_KC * GEMM_MR];
-
-  for (size_t i = 0; i < m; i += GEMM_MR) {
-    size_t mr = m - i < GEMM_MR ? m - i : GEMM_MR;
-    for (size_t j0 = 0; j0 < k; j0 += GEMM_KC) {
-      size_t kc = k - j0 < GEMM_KC ? k - j0 : GEMM_KC;
-      size_t p = 0;
-      if (mr == GEMM_MR) {
-        for (size_t j = 0; j < kc; j++) {
-          for (size_t r = 0; r < GEMM_MR; r++)
-            wp[j * GEMM_MR + r] = w[(i + r) * wr + (j0 + j) * wc];
-        }
-        for (; p + GEMM_NR <= n; p += GEMM_NR)
-          gemm_block (kc, wp, x + j0 * xs + p, xs, out + i * os + p, os);
-      }
-      for (size_t r = i; r < i + mr; r++) {
-        float *dst = out + r * os;
-        for (size_t j = j0; j < j0 + kc; j++) {
-          const float wrj = w[r * wr + j * wc];
-          const float *src = x + j * xs;
-          for (size_t q = p; q < n; q++)
-            dst[q] += wrj * src[q];
-        }
-      }
-    }
-  }
-}
+#include "ink-nn-gemm-private.h"
 
 /* ---- Unfolding and folding windows ----
  *
@@ -233,9 +162,7 @@ ink_kernel_convolution_backward (const InkWindow *g, const float *in, const floa
   size_t oc_per_group = g->out_c / g->groups;
   size_t k = kc * g->k_h * g->k_w;
   size_t n_in = g->in_h * g->in_w, n_out = g->out_h * g->out_w;
-  /* A 1x1 window at stride 1 without padding: col is the input itself. */
-  bool direct = g->k_h == 1 && g->k_w == 1 && g->stride_h == 1 && g->stride_w == 1 &&
-                g->pad_top == 0 && g->pad_left == 0 && g->in_h == g->out_h && g->in_w == g->out_w;
+  bool direct = ink_window_is_pointwise (g);
 
   if (d_bias != NULL)
     bias_backward (d_out, g->out_c, n_out, d_bias);
@@ -246,17 +173,17 @@ ink_kernel_convolution_backward (const InkWindow *g, const float *in, const floa
     if (d_weights != NULL) {
       /* d_W[oc][j] += sum_p d_out[oc][p] * colt[p][j] */
       im2col_t (g, gin, kc, scratch);
-      gemm_acc (oc_per_group, k, n_out, gdout, n_out, 1, scratch, k,
-                d_weights + grp * oc_per_group * k, k);
+      ink_gemm_acc (oc_per_group, k, n_out, gdout, n_out, 1, scratch, k,
+                    d_weights + grp * oc_per_group * k, k);
     }
     if (d_in != NULL) {
       /* d_col[j][p] = sum_oc W[oc][j] * d_out[oc][p] */
       float *gdin = d_in + grp * kc * n_in;
       if (direct) {
-        gemm_acc (k, n_out, oc_per_group, gw, 1, k, gdout, n_out, gdin, n_out);
+        ink_gemm_acc (k, n_out, oc_per_group, gw, 1, k, gdout, n_out, gdin, n_out);
       } else {
         memset (scratch, 0, k * n_out * sizeof *scratch);
-        gemm_acc (k, n_out, oc_per_group, gw, 1, k, gdout, n_out, scratch, n_out);
+        ink_gemm_acc (k, n_out, oc_per_group, gw, 1, k, gdout, n_out, scratch, n_out);
         col2im_add (g, scratch, kc, gdin);
       }
     }
@@ -307,14 +234,14 @@ ink_kernel_deconvolution_backward (const InkWindow *g, const float *in, const fl
     if (d_weights != NULL) {
       /* d_W[ic][r] += sum_p in[ic][p] * colt[p][r] */
       im2col_t (&v, gdout, oc_per_group, scratch);
-      gemm_acc (ic_per_group, rows, n_in, gin, n_in, 1, scratch, rows,
-                d_weights + grp * ic_per_group * rows, rows);
+      ink_gemm_acc (ic_per_group, rows, n_in, gin, n_in, 1, scratch, rows,
+                    d_weights + grp * ic_per_group * rows, rows);
     }
     if (d_in != NULL) {
       /* d_in[ic][p] += sum_r W[ic][r] * col[r][p] */
       im2col (&v, gdout, oc_per_group, scratch);
-      gemm_acc (ic_per_group, n_in, rows, gw, rows, 1, scratch, n_in,
-                d_in + grp * ic_per_group * n_in, n_in);
+      ink_gemm_acc (ic_per_group, n_in, rows, gw, rows, 1, scratch, n_in,
+                    d_in + grp * ic_per_group * n_in, n_in);
     }
   }
 }

@@ -61,19 +61,13 @@ pool_max_backward (const InkWindow *g, const float *in, const float *d_out, floa
     const float *src = d_out + c * g->out_h * g->out_w;
     float *dst = d_in + c * g->in_h * g->in_w;
     for (size_t oy = 0; oy < g->out_h; oy++) {
-      ptrdiff_t y0 = (ptrdiff_t) (oy * g->stride_h) - (ptrdiff_t) g->pad_top;
-      ptrdiff_t y1 = y0 + (ptrdiff_t) g->k_h;
-      y0 = y0 < 0 ? 0 : y0;
-      y1 = y1 > (ptrdiff_t) g->in_h ? (ptrdiff_t) g->in_h : y1;
+      InkPoolSpan ys = ink_pool_rows (g, oy);
       for (size_t ox = 0; ox < g->out_w; ox++) {
-        ptrdiff_t x0 = (ptrdiff_t) (ox * g->stride_w) - (ptrdiff_t) g->pad_left;
-        ptrdiff_t x1 = x0 + (ptrdiff_t) g->k_w;
+        InkPoolSpan xs = ink_pool_cols (g, ox);
         ptrdiff_t best = -1;
         float m = -FLT_MAX;
-        x0 = x0 < 0 ? 0 : x0;
-        x1 = x1 > (ptrdiff_t) g->in_w ? (ptrdiff_t) g->in_w : x1;
-        for (ptrdiff_t y = y0; y < y1; y++) {
-          for (ptrdiff_t x = x0; x < x1; x++) {
+        for (ptrdiff_t y = ys.lo; y < ys.hi; y++) {
+          for (ptrdiff_t x = xs.lo; x < xs.hi; x++) {
             ptrdiff_t i = y * (ptrdiff_t) g->in_w + x;
             if (plane[i] > m) {
               m = plane[i];
@@ -93,32 +87,21 @@ pool_max_backward (const InkWindow *g, const float *in, const float *d_out, floa
 static void
 pool_average_backward (const InkWindow *g, bool exclude_padding, const float *d_out, float *d_in)
 {
-  ptrdiff_t limit_h = (ptrdiff_t) (g->in_h + g->pad_bottom);
-  ptrdiff_t limit_w = (ptrdiff_t) (g->in_w + g->pad_right);
-
   for (size_t c = 0; c < g->in_c; c++) {
     const float *src = d_out + c * g->out_h * g->out_w;
     float *dst = d_in + c * g->in_h * g->in_w;
     for (size_t oy = 0; oy < g->out_h; oy++) {
-      ptrdiff_t wy0 = (ptrdiff_t) (oy * g->stride_h) - (ptrdiff_t) g->pad_top;
-      ptrdiff_t wy1 = wy0 + (ptrdiff_t) g->k_h;
-      ptrdiff_t y0 = wy0 < 0 ? 0 : wy0;
-      ptrdiff_t y1 = wy1 > (ptrdiff_t) g->in_h ? (ptrdiff_t) g->in_h : wy1;
-      ptrdiff_t py1 = wy1 > limit_h ? limit_h : wy1;
+      InkPoolSpan ys = ink_pool_rows (g, oy);
       for (size_t ox = 0; ox < g->out_w; ox++) {
-        ptrdiff_t wx0 = (ptrdiff_t) (ox * g->stride_w) - (ptrdiff_t) g->pad_left;
-        ptrdiff_t wx1 = wx0 + (ptrdiff_t) g->k_w;
-        ptrdiff_t x0 = wx0 < 0 ? 0 : wx0;
-        ptrdiff_t x1 = wx1 > (ptrdiff_t) g->in_w ? (ptrdiff_t) g->in_w : wx1;
-        ptrdiff_t px1 = wx1 > limit_w ? limit_w : wx1;
-        ptrdiff_t count = exclude_padding ? (y1 - y0) * (x1 - x0) : (py1 - wy0) * (px1 - wx0);
+        InkPoolSpan xs = ink_pool_cols (g, ox);
+        ptrdiff_t count = ink_pool_count (ys, xs, exclude_padding);
         float share;
         if (count <= 0)
           continue;
         share = src[oy * g->out_w + ox] / (float) count;
-        for (ptrdiff_t y = y0; y < y1; y++) {
+        for (ptrdiff_t y = ys.lo; y < ys.hi; y++) {
           float *line = dst + y * (ptrdiff_t) g->in_w;
-          for (ptrdiff_t x = x0; x < x1; x++)
+          for (ptrdiff_t x = xs.lo; x < xs.hi; x++)
             line[x] += share;
         }
       }
@@ -276,10 +259,9 @@ add_broadcast_backward (InkShape o, InkShape s, const float *dy, float *dx)
 static void
 transpose_backward (InkShape s, const size_t axes[3], const float *dy, float *dx)
 {
-  size_t dims[3] = {s.c, s.h, s.w};
-  size_t strides[3] = {s.h * s.w, s.w, 1};
-  size_t d0 = dims[axes[0]], d1 = dims[axes[1]], d2 = dims[axes[2]];
-  size_t s0 = strides[axes[0]], s1 = strides[axes[1]], s2 = strides[axes[2]];
+  InkTransposeWalk t = ink_transpose_walk (s, axes);
+  size_t d0 = t.n[0], d1 = t.n[1], d2 = t.n[2];
+  size_t s0 = t.stride[0], s1 = t.stride[1], s2 = t.stride[2];
 
   for (size_t i = 0; i < d0; i++) {
     for (size_t j = 0; j < d1; j++) {

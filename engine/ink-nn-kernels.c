@@ -17,7 +17,7 @@
 #define INK_KERNELS_X86 1
 #endif
 
-#include "ink-nn-private.h"
+#include "ink-nn-gemm-private.h"
 
 /* ---- Run-time dispatch ----
  *
@@ -297,82 +297,17 @@ im2col (const InkWindow *g, const float *in, size_t kc, float *col)
  *
  *   out[i * os + p] = init[i] + sum_j w[i * wr + j * wc] * x[j * xs + p]
  *
- * for i < m rows, p < n columns, j < k (init NULL: 0). Blocks of 4 rows by
- * 8 columns are accumulated in fixed-size arrays the compiler keeps in
- * vector registers, so each x element loaded serves four rows; the four
- * rows' weights are first packed side by side, a chunk of j at a time.
- * Every output adds its terms in the same order (j ascending), whatever
- * the blocking, so results do not depend on it. */
-#define GEMM_MR 4
-#define GEMM_NR 8
-#define GEMM_KC 256
-
-static void
-gemm_block (size_t kc, const float *restrict wp, const float *restrict x, size_t xs,
-            float *restrict out, size_t os)
-{
-  float acc[GEMM_MR][GEMM_NR];
-
-#pragma GCC unroll 4
-  for (size_t i = 0; i < GEMM_MR; i++) {
-#pragma GCC unroll 8
-    for (size_t q = 0; q < GEMM_NR; q++)
-      acc[i][q] = out[i * os + q];
-  }
-  for (size_t j = 0; j < kc; j++) {
-    const float *restrict src = x + j * xs;
-    const float *restrict wj = wp + j * GEMM_MR;
-#pragma GCC unroll 4
-    for (size_t i = 0; i < GEMM_MR; i++) {
-#pragma GCC unroll 8
-      for (size_t q = 0; q < GEMM_NR; q++)
-        acc[i][q] += wj[i] * src[q];
-    }
-  }
-#pragma GCC unroll 4
-  for (size_t i = 0; i < GEMM_MR; i++) {
-#pragma GCC unroll 8
-    for (size_t q = 0; q < GEMM_NR; q++)
-      out[i * os + q] = acc[i][q];
-  }
-}
-
+ * for i < m rows, p < n columns, j < k (init NULL: 0); see ink_gemm_acc. */
 static void
 gemm (size_t m, size_t n, size_t k, const float *w, size_t wr, size_t wc, const float *x, size_t xs,
       const float *init, float *out, size_t os)
 {
-  float wp[GEMM_KC * GEMM_MR];
-
   for (size_t i = 0; i < m; i++) {
     float *dst = out + i * os;
     for (size_t p = 0; p < n; p++)
       dst[p] = init != NULL ? init[i] : 0.0f;
   }
-  for (size_t i = 0; i < m; i += GEMM_MR) {
-    size_t mr = m - i < GEMM_MR ? m - i : GEMM_MR;
-    for (size_t j0 = 0; j0 < k; j0 += GEMM_KC) {
-      size_t kc = k - j0 < GEMM_KC ? k - j0 : GEMM_KC;
-      size_t p = 0;
-      if (mr == GEMM_MR) {
-        for (size_t j = 0; j < kc; j++) {
-          for (size_t r = 0; r < GEMM_MR; r++)
-            wp[j * GEMM_MR + r] = w[(i + r) * wr + (j0 + j) * wc];
-        }
-        for (; p + GEMM_NR <= n; p += GEMM_NR)
-          gemm_block (kc, wp, x + j0 * xs + p, xs, out + i * os + p, os);
-      }
-      /* Leftover rows and columns, in the same order. */
-      for (size_t r = i; r < i + mr; r++) {
-        float *dst = out + r * os;
-        for (size_t j = j0; j < j0 + kc; j++) {
-          const float wrj = w[r * wr + j * wc];
-          const float *src = x + j * xs;
-          for (size_t q = p; q < n; q++)
-            dst[q] += wrj * src[q];
-        }
-      }
-    }
-  }
+  ink_gemm_acc (m, n, k, w, wr, wc, x, xs, out, os);
 }
 
 void
@@ -383,8 +318,7 @@ ink_kernel_convolution (const InkWindow *g, const float *in, const float *weight
   size_t oc_per_group = g->out_c / g->groups;
   size_t k = kc * g->k_h * g->k_w;
   size_t n_out = g->out_h * g->out_w;
-  bool direct = g->k_h == 1 && g->k_w == 1 && g->stride_h == 1 && g->stride_w == 1 &&
-                g->pad_top == 0 && g->pad_left == 0 && g->in_h == g->out_h && g->in_w == g->out_w;
+  bool direct = ink_window_is_pointwise (g);
 
   if (n_out > 0 && direct_applies (g)) {
     convolution_direct (g, in, weights, bias, out, scratch, NULL);
@@ -435,7 +369,7 @@ ink_kernel_convolution_fused (const InkWindow *g, const float *in, const float *
 size_t
 ink_kernel_deconvolution_scratch (const InkWindow *g)
 {
-  return GEMM_MR * g->in_h * g->in_w;
+  return INK_GEMM_MR * g->in_h * g->in_w;
 }
 
 void
@@ -460,8 +394,8 @@ ink_kernel_deconvolution (const InkWindow *g, const float *in, const float *weig
   for (size_t grp = 0; grp < g->groups; grp++) {
     const float *gin = in + grp * ic_per_group * n_in;
     const float *gw = weights + grp * ic_per_group * rows;
-    for (size_t r0 = 0; r0 < rows; r0 += GEMM_MR) {
-      size_t m = rows - r0 < GEMM_MR ? rows - r0 : GEMM_MR;
+    for (size_t r0 = 0; r0 < rows; r0 += INK_GEMM_MR) {
+      size_t m = rows - r0 < INK_GEMM_MR ? rows - r0 : INK_GEMM_MR;
       gemm (m, n_in, ic_per_group, gw + r0, 1, rows, gin, n_in, NULL, scratch, n_in);
       for (size_t i = 0; i < m; i++) {
         size_t r = r0 + i, tap = r % taps;
@@ -486,10 +420,9 @@ ink_kernel_deconvolution (const InkWindow *g, const float *in, const float *weig
 void
 ink_kernel_transpose (InkShape s, const size_t axes[3], const float *in, float *out)
 {
-  size_t dims[3] = {s.c, s.h, s.w};
-  size_t strides[3] = {s.h * s.w, s.w, 1};
-  size_t d0 = dims[axes[0]], d1 = dims[axes[1]], d2 = dims[axes[2]];
-  size_t s0 = strides[axes[0]], s1 = strides[axes[1]], s2 = strides[axes[2]];
+  InkTransposeWalk t = ink_transpose_walk (s, axes);
+  size_t d0 = t.n[0], d1 = t.n[1], d2 = t.n[2];
+  size_t s0 = t.stride[0], s1 = t.stride[1], s2 = t.stride[2];
 
   for (size_t i = 0; i < d0; i++) {
     for (size_t j = 0; j < d1; j++) {
@@ -657,28 +590,18 @@ ink_kernel_pool_max (const InkWindow *g, const float *in, float *out)
     const float *plane = in + c * g->in_h * g->in_w;
     float *dst = out + c * g->out_h * g->out_w;
     for (size_t oy = 0; oy < g->out_h; oy++) {
-      ptrdiff_t y0 = (ptrdiff_t) (oy * g->stride_h) - (ptrdiff_t) g->pad_top;
-      ptrdiff_t y1 = y0 + (ptrdiff_t) g->k_h;
-      if (y0 < 0)
-        y0 = 0;
-      if (y1 > (ptrdiff_t) g->in_h)
-        y1 = (ptrdiff_t) g->in_h;
+      InkPoolSpan ys = ink_pool_rows (g, oy);
       for (size_t ox = 0; ox < g->out_w; ox++) {
-        ptrdiff_t x0 = (ptrdiff_t) (ox * g->stride_w) - (ptrdiff_t) g->pad_left;
-        ptrdiff_t x1 = x0 + (ptrdiff_t) g->k_w;
+        InkPoolSpan xs = ink_pool_cols (g, ox);
         float m = -FLT_MAX;
-        if (x0 < 0)
-          x0 = 0;
-        if (x1 > (ptrdiff_t) g->in_w)
-          x1 = (ptrdiff_t) g->in_w;
-        for (ptrdiff_t y = y0; y < y1; y++) {
-          for (ptrdiff_t x = x0; x < x1; x++) {
+        for (ptrdiff_t y = ys.lo; y < ys.hi; y++) {
+          for (ptrdiff_t x = xs.lo; x < xs.hi; x++) {
             float v = plane[y * (ptrdiff_t) g->in_w + x];
             m = v > m ? v : m;
           }
         }
         /* A window entirely in the padding sees only zeros. */
-        dst[oy * g->out_w + ox] = y0 < y1 && x0 < x1 ? m : 0.0f;
+        dst[oy * g->out_w + ox] = ys.lo < ys.hi && xs.lo < xs.hi ? m : 0.0f;
       }
     }
   }
@@ -687,35 +610,19 @@ ink_kernel_pool_max (const InkWindow *g, const float *in, float *out)
 void
 ink_kernel_pool_average (const InkWindow *g, const float *in, float *out, bool exclude_padding)
 {
-  ptrdiff_t limit_h = (ptrdiff_t) (g->in_h + g->pad_bottom);
-  ptrdiff_t limit_w = (ptrdiff_t) (g->in_w + g->pad_right);
-
   for (size_t c = 0; c < g->in_c; c++) {
     const float *plane = in + c * g->in_h * g->in_w;
     float *dst = out + c * g->out_h * g->out_w;
     for (size_t oy = 0; oy < g->out_h; oy++) {
-      ptrdiff_t wy0 = (ptrdiff_t) (oy * g->stride_h) - (ptrdiff_t) g->pad_top;
-      ptrdiff_t wy1 = wy0 + (ptrdiff_t) g->k_h;
-      ptrdiff_t y0 = wy0 < 0 ? 0 : wy0;
-      ptrdiff_t y1 = wy1 > (ptrdiff_t) g->in_h ? (ptrdiff_t) g->in_h : wy1;
-      /* The padded window: clipped to the padded input (Caffe's rule). */
-      ptrdiff_t py1 = wy1 > limit_h ? limit_h : wy1;
+      InkPoolSpan ys = ink_pool_rows (g, oy);
       for (size_t ox = 0; ox < g->out_w; ox++) {
-        ptrdiff_t wx0 = (ptrdiff_t) (ox * g->stride_w) - (ptrdiff_t) g->pad_left;
-        ptrdiff_t wx1 = wx0 + (ptrdiff_t) g->k_w;
-        ptrdiff_t x0 = wx0 < 0 ? 0 : wx0;
-        ptrdiff_t x1 = wx1 > (ptrdiff_t) g->in_w ? (ptrdiff_t) g->in_w : wx1;
-        ptrdiff_t px1 = wx1 > limit_w ? limit_w : wx1;
+        InkPoolSpan xs = ink_pool_cols (g, ox);
+        ptrdiff_t count = ink_pool_count (ys, xs, exclude_padding);
         float sum = 0.0f;
-        ptrdiff_t count;
-        for (ptrdiff_t y = y0; y < y1; y++) {
-          for (ptrdiff_t x = x0; x < x1; x++)
+        for (ptrdiff_t y = ys.lo; y < ys.hi; y++) {
+          for (ptrdiff_t x = xs.lo; x < xs.hi; x++)
             sum += plane[y * (ptrdiff_t) g->in_w + x];
         }
-        if (exclude_padding)
-          count = (y1 - y0) * (x1 - x0);
-        else
-          count = (py1 - wy0) * (px1 - wx0);
         dst[oy * g->out_w + ox] = count > 0 ? sum / (float) count : 0.0f;
       }
     }

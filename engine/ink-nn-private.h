@@ -45,6 +45,47 @@ typedef struct {
   size_t groups;
 } InkWindow;
 
+/* One axis of a pooling window, for the forward and backward passes alike:
+ * the window of output o runs from start (o * stride - pad before, maybe
+ * negative) to end; [lo, hi) is its part inside the n input pixels, and
+ * padded_end its end clipped to the padded input (n + pad after: Caffe's
+ * rule for the average's divisor). */
+typedef struct {
+  ptrdiff_t start, lo, hi, padded_end;
+} InkPoolSpan;
+
+static inline InkPoolSpan
+ink_pool_span (size_t o, size_t stride, size_t k, size_t n, size_t pad_before, size_t pad_after)
+{
+  ptrdiff_t start = (ptrdiff_t) (o * stride) - (ptrdiff_t) pad_before;
+  ptrdiff_t end = start + (ptrdiff_t) k;
+  ptrdiff_t limit = (ptrdiff_t) (n + pad_after);
+  InkPoolSpan s = {start, start < 0 ? 0 : start, end > (ptrdiff_t) n ? (ptrdiff_t) n : end,
+                   end > limit ? limit : end};
+
+  return s;
+}
+
+static inline InkPoolSpan
+ink_pool_rows (const InkWindow *g, size_t oy)
+{
+  return ink_pool_span (oy, g->stride_h, g->k_h, g->in_h, g->pad_top, g->pad_bottom);
+}
+
+static inline InkPoolSpan
+ink_pool_cols (const InkWindow *g, size_t ox)
+{
+  return ink_pool_span (ox, g->stride_w, g->k_w, g->in_w, g->pad_left, g->pad_right);
+}
+
+/* The number of pixels an average pooling window divides by. */
+static inline ptrdiff_t
+ink_pool_count (InkPoolSpan y, InkPoolSpan x, bool exclude_padding)
+{
+  return exclude_padding ? (y.hi - y.lo) * (x.hi - x.lo)
+                         : (y.padded_end - y.start) * (x.padded_end - x.start);
+}
+
 typedef struct {
   char *name;
   InkLayerKind kind;
@@ -202,6 +243,27 @@ void ink_kernel_deconvolution (const InkWindow *g, const float *in, const float 
                                const float *bias, float *out, float *scratch);
 /* out's axis i is in's axis axes[i]. */
 void ink_kernel_transpose (InkShape in_shape, const size_t axes[3], const float *in, float *out);
+
+/* A transpose's walk, for the forward and backward passes alike: out's
+ * element (i, j, k) is (i * n[1] + j) * n[2] + k, in's is i * stride[0] +
+ * j * stride[1] + k * stride[2], for i < n[0], j < n[1], k < n[2]. */
+typedef struct {
+  size_t n[3], stride[3];
+} InkTransposeWalk;
+
+static inline InkTransposeWalk
+ink_transpose_walk (InkShape s, const size_t axes[3])
+{
+  const size_t dims[3] = {s.c, s.h, s.w};
+  const size_t strides[3] = {s.h * s.w, s.w, 1};
+  InkTransposeWalk t;
+
+  for (int a = 0; a < 3; a++) {
+    t.n[a] = dims[axes[a]];
+    t.stride[a] = strides[axes[a]];
+  }
+  return t;
+}
 void ink_kernel_inner_product (const float *in, size_t n_in, const float *weights,
                                const float *bias, float *out, size_t n_out);
 void ink_kernel_pool_max (const InkWindow *g, const float *in, float *out);

@@ -17,34 +17,6 @@
 /* ---- Little helpers ---------------------------------------------------- */
 
 static inline uint32_t
-load_le32 (const uint8_t *p)
-{
-  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
-}
-
-static inline uint64_t
-load_le64 (const uint8_t *p)
-{
-  return (uint64_t) load_le32 (p) | (uint64_t) load_le32 (p + 4) << 32;
-}
-
-static inline void
-store_le32 (uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t) v;
-  p[1] = (uint8_t) (v >> 8);
-  p[2] = (uint8_t) (v >> 16);
-  p[3] = (uint8_t) (v >> 24);
-}
-
-static inline void
-store_le64 (uint8_t *p, uint64_t v)
-{
-  store_le32 (p, (uint32_t) v);
-  store_le32 (p + 4, (uint32_t) (v >> 32));
-}
-
-static inline uint32_t
 float_bits (float x)
 {
   uint32_t u;
@@ -220,7 +192,7 @@ ink_pb_next (InkPbReader *r, InkPbField *f, InkError *err)
                      f->number, (size_t) (p - r->base));
       return -1;
     }
-    f->value = load_le64 (p);
+    f->value = ink_load_le64 (p);
     p += 8;
     break;
   case INK_PB_I32:
@@ -230,7 +202,7 @@ ink_pb_next (InkPbReader *r, InkPbField *f, InkError *err)
                      f->number, (size_t) (p - r->base));
       return -1;
     }
-    f->value = load_le32 (p);
+    f->value = ink_load_le32 (p);
     p += 4;
     break;
   case INK_PB_LEN:
@@ -301,6 +273,15 @@ ink_pb_expect (const InkPbField *f, InkPbWireType wire, const char *what, InkErr
                         ink_pb_wire_name (f->wire));
 }
 
+InkStatus
+ink_pb_open (const InkPbReader *parent, const InkPbField *f, const char *what, InkPbReader *child,
+             InkError *err)
+{
+  if (ink_pb_expect (f, INK_PB_LEN, what, err) != INK_OK)
+    return INK_ERR_FORMAT;
+  return ink_pb_sub (parent, f, child, err);
+}
+
 /* ---- Scalar views ------------------------------------------------------ */
 
 int64_t
@@ -351,75 +332,19 @@ what_or_field (const char *what)
   return what != NULL ? what : "field";
 }
 
-/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past
- * U+10FFFF, no NUL. Returns 0 when valid, else 1 (NUL) or 2 (invalid UTF-8)
- * with *at the offending offset. */
-static int
-check_utf8 (const uint8_t *s, size_t n, size_t *at)
-{
-  size_t i = 0;
-
-  while (i < n) {
-    uint8_t c = s[i];
-    size_t len;
-    uint32_t cp;
-
-    if (c < 0x80) {
-      if (c == 0) {
-        *at = i;
-        return 1;
-      }
-      i++;
-      continue;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-      len = 2;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3;
-      cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      *at = i;
-      return 2;
-    }
-    if (n - i < len) {
-      *at = i;
-      return 2;
-    }
-    for (size_t j = 1; j < len; j++) {
-      if ((s[i + j] & 0xc0) != 0x80) {
-        *at = i;
-        return 2;
-      }
-      cp = cp << 6 | (s[i + j] & 0x3f);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
-      *at = i;
-      return 2;
-    }
-    i += len;
-  }
-  return 0;
-}
-
 char *
 ink_pb_string (const InkPbField *f, const char *what, InkError *err)
 {
-  size_t at = 0;
-  int bad;
+  size_t at;
   char *s;
 
   if (ink_pb_expect (f, INK_PB_LEN, what, err) != INK_OK)
     return NULL;
-  bad = check_utf8 (f->data, f->size, &at);
-  if (bad != 0) {
+  at = ink_utf8_check (f->data, f->size);
+  if (at < f->size) {
     ink_error_set (err, INK_ERR_FORMAT, "%s: %s at offset %zu of a %zu-byte string",
-                   what_or_field (what), bad == 1 ? "embedded NUL byte" : "invalid UTF-8", at,
-                   f->size);
+                   what_or_field (what), f->data[at] == 0 ? "embedded NUL byte" : "invalid UTF-8",
+                   at, f->size);
     return NULL;
   }
   s = malloc (f->size + 1);
@@ -432,6 +357,18 @@ ink_pb_string (const InkPbField *f, const char *what, InkError *err)
     memcpy (s, f->data, f->size);
   s[f->size] = '\0';
   return s;
+}
+
+InkStatus
+ink_pb_replace_string (const InkPbField *f, const char *what, char **out, InkError *err)
+{
+  char *s = ink_pb_string (f, what, err);
+
+  if (s == NULL)
+    return err != NULL && err->status != INK_OK ? err->status : INK_ERR_FORMAT;
+  free (*out);
+  *out = s;
+  return INK_OK;
 }
 
 /* ---- Repeated scalars -------------------------------------------------- */
@@ -478,37 +415,48 @@ wrong_wire (const InkPbField *f, InkPbWireType scalar, const char *what, InkErro
                         (int) f->wire, ink_pb_wire_name (f->wire));
 }
 
-InkStatus
-ink_pb_append_floats (const InkPbField *f, float **v, size_t *n, size_t *cap, const char *what,
-                      InkError *err)
+/* Appends a fixed-width field of 4-byte floats or 8-byte doubles: one value
+ * (wire I32 / I64) or a packed array of them. */
+static InkStatus
+append_fixed (const InkPbField *f, size_t width, void **v, size_t *n, size_t *cap, const char *what,
+              InkError *err)
 {
+  InkPbWireType scalar = width == 4 ? INK_PB_I32 : INK_PB_I64;
   size_t count;
-  float *out;
+  uint8_t *out;
 
-  if (f->wire == INK_PB_I32) {
-    if (reserve_array ((void **) v, sizeof **v, *n, cap, 1, what, err) != INK_OK)
+  if (f->wire == scalar) {
+    uint32_t u32 = (uint32_t) f->value;
+
+    if (reserve_array (v, width, *n, cap, 1, what, err) != INK_OK)
       return INK_ERR_NO_MEMORY;
-    (*v)[(*n)++] = ink_pb_float (f);
+    memcpy ((uint8_t *) *v + *n * width, width == 4 ? (const void *) &u32 : &f->value, width);
+    (*n)++;
     return INK_OK;
   }
   if (f->wire != INK_PB_LEN)
-    return wrong_wire (f, INK_PB_I32, what, err);
-  if (f->size % 4 != 0)
+    return wrong_wire (f, scalar, what, err);
+  if (f->size % width != 0)
     return ink_error_set (err, INK_ERR_FORMAT,
-                          "%s: packed float array of %zu bytes is not a multiple of 4",
-                          what_or_field (what), f->size);
-  count = f->size / 4;
+                          "%s: packed %s array of %zu bytes is not a multiple of %zu",
+                          what_or_field (what), width == 4 ? "float" : "double", f->size, width);
+  count = f->size / width;
   if (count == 0)
     return INK_OK;
-  if (reserve_array ((void **) v, sizeof **v, *n, cap, count, what, err) != INK_OK)
+  if (reserve_array (v, width, *n, cap, count, what, err) != INK_OK)
     return INK_ERR_NO_MEMORY;
-  out = *v + *n;
+  out = (uint8_t *) *v + *n * width;
 #if INK_PB_LITTLE_ENDIAN
   memcpy (out, f->data, f->size);
 #else
   for (size_t i = 0; i < count; i++) {
-    uint32_t u = load_le32 (f->data + 4 * i);
-    memcpy (out + i, &u, sizeof u);
+    if (width == 4) {
+      uint32_t u = ink_load_le32 (f->data + 4 * i);
+      memcpy (out + 4 * i, &u, sizeof u);
+    } else {
+      uint64_t u = ink_load_le64 (f->data + 8 * i);
+      memcpy (out + 8 * i, &u, sizeof u);
+    }
   }
 #endif
   *n += count;
@@ -516,40 +464,17 @@ ink_pb_append_floats (const InkPbField *f, float **v, size_t *n, size_t *cap, co
 }
 
 InkStatus
+ink_pb_append_floats (const InkPbField *f, float **v, size_t *n, size_t *cap, const char *what,
+                      InkError *err)
+{
+  return append_fixed (f, sizeof **v, (void **) v, n, cap, what, err);
+}
+
+InkStatus
 ink_pb_append_doubles (const InkPbField *f, double **v, size_t *n, size_t *cap, const char *what,
                        InkError *err)
 {
-  size_t count;
-  double *out;
-
-  if (f->wire == INK_PB_I64) {
-    if (reserve_array ((void **) v, sizeof **v, *n, cap, 1, what, err) != INK_OK)
-      return INK_ERR_NO_MEMORY;
-    (*v)[(*n)++] = ink_pb_double (f);
-    return INK_OK;
-  }
-  if (f->wire != INK_PB_LEN)
-    return wrong_wire (f, INK_PB_I64, what, err);
-  if (f->size % 8 != 0)
-    return ink_error_set (err, INK_ERR_FORMAT,
-                          "%s: packed double array of %zu bytes is not a multiple of 8",
-                          what_or_field (what), f->size);
-  count = f->size / 8;
-  if (count == 0)
-    return INK_OK;
-  if (reserve_array ((void **) v, sizeof **v, *n, cap, count, what, err) != INK_OK)
-    return INK_ERR_NO_MEMORY;
-  out = *v + *n;
-#if INK_PB_LITTLE_ENDIAN
-  memcpy (out, f->data, f->size);
-#else
-  for (size_t i = 0; i < count; i++) {
-    uint64_t u = load_le64 (f->data + 8 * i);
-    memcpy (out + i, &u, sizeof u);
-  }
-#endif
-  *n += count;
-  return INK_OK;
+  return append_fixed (f, sizeof **v, (void **) v, n, cap, what, err);
 }
 
 InkStatus
@@ -750,7 +675,7 @@ void
 ink_pb_put_double (InkPbWriter *w, uint32_t number, double value)
 {
   if (put_key (w, number, INK_PB_I64, 8)) {
-    store_le64 (w->buf + w->len, double_bits (value));
+    ink_store_le64 (w->buf + w->len, double_bits (value));
     w->len += 8;
   }
 }
@@ -759,7 +684,7 @@ void
 ink_pb_put_float (InkPbWriter *w, uint32_t number, float value)
 {
   if (put_key (w, number, INK_PB_I32, 4)) {
-    store_le32 (w->buf + w->len, float_bits (value));
+    ink_store_le32 (w->buf + w->len, float_bits (value));
     w->len += 4;
   }
 }
@@ -807,14 +732,15 @@ ink_pb_put_message (InkPbWriter *w, uint32_t number, const InkPbWriter *sub)
   ink_pb_put_bytes (w, number, sub->buf, sub->len);
 }
 
-void
-ink_pb_put_packed_floats (InkPbWriter *w, uint32_t number, const float *v, size_t n)
+/* A packed array of n 4-byte floats or 8-byte doubles. */
+static void
+put_packed_fixed (InkPbWriter *w, uint32_t number, const void *v, size_t n, size_t width)
 {
   size_t size;
 
   if (n == 0)
     return;
-  if (!ink_size_mul (n, 4, &size)) {
+  if (!ink_size_mul (n, width, &size)) {
     w->failed = true;
     return;
   }
@@ -823,32 +749,33 @@ ink_pb_put_packed_floats (InkPbWriter *w, uint32_t number, const float *v, size_
 #if INK_PB_LITTLE_ENDIAN
   memcpy (w->buf + w->len, v, size);
 #else
-  for (size_t i = 0; i < n; i++)
-    store_le32 (w->buf + w->len + 4 * i, float_bits (v[i]));
+  for (size_t i = 0; i < n; i++) {
+    const uint8_t *src = (const uint8_t *) v + width * i;
+
+    if (width == 4) {
+      uint32_t u;
+      memcpy (&u, src, sizeof u);
+      ink_store_le32 (w->buf + w->len + 4 * i, u);
+    } else {
+      uint64_t u;
+      memcpy (&u, src, sizeof u);
+      ink_store_le64 (w->buf + w->len + 8 * i, u);
+    }
+  }
 #endif
   w->len += size;
 }
 
 void
+ink_pb_put_packed_floats (InkPbWriter *w, uint32_t number, const float *v, size_t n)
+{
+  put_packed_fixed (w, number, v, n, sizeof *v);
+}
+
+void
 ink_pb_put_packed_doubles (InkPbWriter *w, uint32_t number, const double *v, size_t n)
 {
-  size_t size;
-
-  if (n == 0)
-    return;
-  if (!ink_size_mul (n, 8, &size)) {
-    w->failed = true;
-    return;
-  }
-  if (!put_len_header (w, number, size))
-    return;
-#if INK_PB_LITTLE_ENDIAN
-  memcpy (w->buf + w->len, v, size);
-#else
-  for (size_t i = 0; i < n; i++)
-    store_le64 (w->buf + w->len + 8 * i, double_bits (v[i]));
-#endif
-  w->len += size;
+  put_packed_fixed (w, number, v, n, sizeof *v);
 }
 
 void

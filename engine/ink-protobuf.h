@@ -64,6 +64,10 @@ InkStatus ink_pb_sub (const InkPbReader *parent, const InkPbField *f, InkPbReade
 /* Checks f's wire type; the error names `what` (e.g. "ModelDescription.input (field 1)"), the
  * expected and the actual wire types. */
 InkStatus ink_pb_expect (const InkPbField *f, InkPbWireType wire, const char *what, InkError *err);
+/* ink_pb_expect (LEN, naming `what`) then ink_pb_sub: opens the nested
+ * message in f. */
+InkStatus ink_pb_open (const InkPbReader *parent, const InkPbField *f, const char *what,
+                       InkPbReader *child, InkError *err);
 
 /* Additions: */
 /* Byte offset of r's position from the start of the outermost buffer (for
@@ -83,6 +87,9 @@ float ink_pb_float (const InkPbField *f);   /* I32 */
  * bytes and invalid UTF-8 (overlong forms, surrogates, > U+10FFFF) with
  * INK_ERR_FORMAT naming `what`; INK_ERR_NO_MEMORY. */
 char *ink_pb_string (const InkPbField *f, const char *what, InkError *err);
+/* ink_pb_string into *out, freeing the string it held; on error *out is
+ * kept and the status returned (INK_ERR_FORMAT when err is NULL). */
+InkStatus ink_pb_replace_string (const InkPbField *f, const char *what, char **out, InkError *err);
 
 /* Repeated scalars: append the value(s) of one occurrence of a repeated field
  * to a growable array, accepting both the packed form (one LEN field holding

@@ -60,14 +60,6 @@ log_failure (InkRemote *remote, InkActivityStep step, const InkManifestModel *mo
   return e->status;
 }
 
-static InkStatus
-check_cancel (InkRemote *remote, InkError *e)
-{
-  if (ink_remote_cancelled (remote))
-    return ink_error_set (e, INK_ERR_CANCELLED, "cancelled");
-  return INK_OK;
-}
-
 static char *
 download_path (InkRemote *remote, const char *name, const char *suffix)
 {
@@ -233,6 +225,8 @@ download (Install *in, InkError *e)
       ink_remote_log (remote, INK_ACTIVITY_DOWNLOAD, INK_ACTIVITY_INFO, INK_OK, 0, -1, m,
                       "downloading %s%s", in->url, m->size >= 0 ? "" : " (size not given)");
     st = ink_http_get (&req, &resp, e);
+    if (st == INK_ERR_CANCELLED)
+      ink_remote_cancel (remote); /* (the progress callback's way too): the whole operation */
     if (st == INK_OK && resp.status == 416 && restarts == 0) {
       ink_remote_log (remote, INK_ACTIVITY_HTTP, INK_ACTIVITY_WARNING, INK_OK, 416, 0, m,
                       "the server refused the range from byte %" PRId64 " (HTTP 416): starting "
@@ -725,6 +719,8 @@ run_install (Install *in, InkError *e)
   st = download (in, e);
   if (st != INK_OK)
     return st; /* logged */
+  if (ink_remote_check_cancel (remote, "verifying the download", e) != INK_OK)
+    return log_failure (remote, INK_ACTIVITY_VERIFY, m, e, 0);
   st = verify (in, e);
   if (st != INK_OK) {
     unlink (in->partial); /* a wrong file: never resume it */
@@ -734,7 +730,7 @@ run_install (Install *in, InkError *e)
     ink_error_set (e, INK_ERR_IO, "cannot rename %s: %s", in->partial, strerror (errno));
     return log_failure (remote, INK_ACTIVITY_INSTALL, m, e, 0);
   }
-  if (check_cancel (remote, e) != INK_OK)
+  if (ink_remote_check_cancel (remote, "compiling", e) != INK_OK)
     return log_failure (remote, INK_ACTIVITY_COMPILE, m, e, 0);
 
   in->base = compile (in->verified, e);
@@ -755,13 +751,13 @@ run_install (Install *in, InkError *e)
     return log_failure (remote, INK_ACTIVITY_COMPILE, m, e, 0);
   ink_remote_log (remote, INK_ACTIVITY_COMPILE, INK_ACTIVITY_INFO, INK_OK, 0, -1, m,
                   "its inputs and outputs fit the app and a test prediction succeeded");
-  if (check_cancel (remote, e) != INK_OK)
+  if (ink_remote_check_cancel (remote, "applying the user's examples", e) != INK_OK)
     return log_failure (remote, INK_ACTIVITY_PERSONALIZE, m, e, 0);
 
   st = personalize (remote, in->base, m, &in->personal, e);
   if (st != INK_OK)
     return st;
-  if (check_cancel (remote, e) != INK_OK)
+  if (ink_remote_check_cancel (remote, "installing", e) != INK_OK)
     return log_failure (remote, INK_ACTIVITY_INSTALL, m, e, 0);
   return place (in, e);
 }
@@ -774,7 +770,7 @@ ink_remote_install (InkRemote *remote, const char *version, unsigned flags, bool
   Install in;
   InkError e;
   InkStatus st;
-  bool expected = false, skip = false;
+  bool skip = false;
   int index;
 
   if (installed != NULL)
@@ -783,9 +779,8 @@ ink_remote_install (InkRemote *remote, const char *version, unsigned flags, bool
     result = &local;
   if (remote == NULL)
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "no updater");
-  if (!atomic_compare_exchange_strong (&remote->busy, &expected, true))
+  if (!ink_remote_begin (remote))
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "busy: an update operation is running");
-  atomic_store (&remote->cancel, false);
   ink_error_clear (&e);
   memset (&in, 0, sizeof in);
   in.remote = remote;
@@ -793,6 +788,11 @@ ink_remote_install (InkRemote *remote, const char *version, unsigned flags, bool
   st = ink_remote_do_check (remote, result, &e);
   if (st != INK_OK)
     goto out; /* logged */
+  st = ink_remote_check_cancel (remote, "choosing a model to install", &e);
+  if (st != INK_OK) {
+    log_failure (remote, INK_ACTIVITY_DECISION, NULL, &e, 0);
+    goto out;
+  }
   if (version == NULL) {
     index = result->candidate;
     if (index < 0) {
@@ -847,7 +847,7 @@ ink_remote_install (InkRemote *remote, const char *version, unsigned flags, bool
 
 out:
   install_clear (&in);
-  atomic_store (&remote->busy, false);
+  ink_remote_end (remote);
   if (st != INK_OK && err != NULL)
     *err = e;
   return st;
@@ -885,15 +885,13 @@ switch_model (InkRemote *remote, SwitchKind kind, InkError *err)
   InkModel *base = NULL, *personal = NULL;
   char from_text[160], target_text[160], *from_id = NULL, *from_version = NULL;
   bool from_downloaded;
-  bool expected = false;
   InkError e;
   InkStatus st;
 
   if (remote == NULL)
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "no updater");
-  if (!atomic_compare_exchange_strong (&remote->busy, &expected, true))
+  if (!ink_remote_begin (remote))
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "busy: an update operation is running");
-  atomic_store (&remote->cancel, false);
   ink_error_clear (&e);
   ink_model_store_refresh (remote->store, NULL);
   ink_model_store_get_active (remote->store, &from);
@@ -935,9 +933,19 @@ switch_model (InkRemote *remote, SwitchKind kind, InkError *err)
   }
   ink_remote_log (remote, step, INK_ACTIVITY_INFO, INK_OK, 0, -1, &target_model, "%s from %s to %s",
                   kind == SWITCH_ROLLBACK ? "rolling back" : "resetting", from_text, target_text);
+  st = ink_remote_check_cancel (remote, "applying the user's examples", &e);
+  if (st != INK_OK) {
+    log_failure (remote, step, &target_model, &e, 0);
+    goto out;
+  }
   st = personalize (remote, base, &target_model, &personal, &e);
   if (st != INK_OK)
     goto out;
+  st = ink_remote_check_cancel (remote, "switching the model", &e);
+  if (st != INK_OK) {
+    log_failure (remote, step, &target_model, &e, 0);
+    goto out;
+  }
   if (kind == SWITCH_ROLLBACK)
     st = ink_model_store_rollback (remote->store, personal, &e);
   else
@@ -971,7 +979,7 @@ out:
   free (from_version);
   ink_model_free (base);
   ink_model_free (personal);
-  atomic_store (&remote->busy, false);
+  ink_remote_end (remote);
   if (st != INK_OK && err != NULL)
     *err = e;
   return st;

@@ -61,10 +61,13 @@ typedef struct {
   const char *ca_bundle;
   bool require_https;
   /* progress and cancel */
-  InkRemoteProgressFunc progress;
+  InkRemoteProgressFunc progress; /* returning false stops this request */
   void *progress_data;
   int64_t progress_total; /* the expected whole size, or -1 */
-  atomic_bool *cancel;
+  /* Asked before the request and at each transfer callback, on the
+   * calling thread; true stops it (INK_ERR_CANCELLED). NULL: never. */
+  bool (*stop) (void *stop_data);
+  void *stop_data;
 } InkHttpRequest;
 
 typedef struct {
@@ -144,10 +147,15 @@ struct InkRemote {
   InkRemoteState state;
   InkManifest *manifest;      /* the kept (last verified) manifest, or NULL */
   InkRemoteAvailable *judged; /* per model of manifest */
-  atomic_bool busy;
-  atomic_bool cancel;
+  /* INK_REMOTE_RUN_BUSY while an operation runs, plus INK_REMOTE_RUN_CANCEL
+   * once ink_remote_cancel asked it to stop. One atomic word, so that a
+   * cancel is never lost as an operation starts nor outlives it. */
+  atomic_uint run;
   char installation_id[64];
 };
+
+#define INK_REMOTE_RUN_BUSY 1u
+#define INK_REMOTE_RUN_CANCEL 2u
 
 /* Appends a log entry (store file and callback). fmt is the message. */
 void ink_remote_log (InkRemote *remote, InkActivityStep step, InkActivityLevel level,
@@ -164,5 +172,12 @@ void ink_remote_http_defaults (const InkRemote *remote, InkHttpRequest *req);
 void ink_remote_judge (InkRemote *remote);
 /* The check step, shared by check and install; fills result. */
 InkStatus ink_remote_do_check (InkRemote *remote, InkRemoteCheckResult *result, InkError *err);
-/* Whether the operation was cancelled. */
+/* Starts an operation: false when one runs already ("busy"). The cancel
+ * flag starts cleared. */
+bool ink_remote_begin (InkRemote *remote);
+/* Ends it (clearing the cancel flag). */
+void ink_remote_end (InkRemote *remote);
+/* Whether the operation running was cancelled (any thread). */
 bool ink_remote_cancelled (InkRemote *remote);
+/* The same, or INK_ERR_CANCELLED in e ("cancelled before STEP") when it was. */
+InkStatus ink_remote_check_cancel (InkRemote *remote, const char *step, InkError *e);

@@ -303,8 +303,7 @@ ink_remote_new (InkModelStore *store, const InkRemoteConfig *config, InkError *e
     return NULL;
   }
   remote->store = store;
-  atomic_init (&remote->busy, false);
-  atomic_init (&remote->cancel, false);
+  atomic_init (&remote->run, 0u);
   if (settings_make (&remote->settings, config, err) != INK_OK) {
     free (remote);
     return NULL;
@@ -330,35 +329,71 @@ InkStatus
 ink_remote_set_config (InkRemote *remote, const InkRemoteConfig *config, InkError *err)
 {
   InkRemoteSettings fresh;
-  bool expected = false;
 
   if (remote == NULL)
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "no updater");
-  if (!atomic_compare_exchange_strong (&remote->busy, &expected, true))
+  if (!ink_remote_begin (remote))
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "busy: an update operation is running");
   if (settings_make (&fresh, config, err) != INK_OK) {
-    atomic_store (&remote->busy, false);
+    ink_remote_end (remote);
     return err != NULL ? err->status : INK_ERR_INVALID_ARGUMENT;
   }
   settings_clear (&remote->settings);
   remote->settings = fresh;
   apply_identity (remote);
   load_kept_manifest (remote);
-  atomic_store (&remote->busy, false);
+  ink_remote_end (remote);
   return INK_OK;
+}
+
+/* ---- Running and cancelling ---- */
+
+bool
+ink_remote_begin (InkRemote *remote)
+{
+  unsigned idle = 0;
+
+  return atomic_compare_exchange_strong (&remote->run, &idle, INK_REMOTE_RUN_BUSY);
+}
+
+void
+ink_remote_end (InkRemote *remote)
+{
+  atomic_store (&remote->run, 0u);
 }
 
 void
 ink_remote_cancel (InkRemote *remote)
 {
-  if (remote != NULL && atomic_load (&remote->busy))
-    atomic_store (&remote->cancel, true);
+  unsigned run;
+
+  if (remote == NULL)
+    return;
+  /* only an operation running is cancelled: none starts cancelled */
+  run = atomic_load (&remote->run);
+  while ((run & INK_REMOTE_RUN_BUSY) && !(run & INK_REMOTE_RUN_CANCEL) &&
+         !atomic_compare_exchange_weak (&remote->run, &run, run | INK_REMOTE_RUN_CANCEL))
+    ;
 }
 
 bool
 ink_remote_cancelled (InkRemote *remote)
 {
-  return atomic_load (&remote->cancel);
+  return (atomic_load (&remote->run) & INK_REMOTE_RUN_CANCEL) != 0;
+}
+
+InkStatus
+ink_remote_check_cancel (InkRemote *remote, const char *step, InkError *e)
+{
+  if (ink_remote_cancelled (remote))
+    return ink_error_set (e, INK_ERR_CANCELLED, "cancelled before %s", step);
+  return INK_OK;
+}
+
+static bool
+http_stop (void *data)
+{
+  return ink_remote_cancelled (data);
 }
 
 /* ---- Log ---- */
@@ -440,7 +475,8 @@ ink_remote_http_defaults (const InkRemote *remote, InkHttpRequest *req)
   req->ca_bundle = c->ca_bundle;
   req->require_https = c->require_https;
   req->progress_total = -1;
-  req->cancel = (atomic_bool *) &remote->cancel;
+  req->stop = http_stop;
+  req->stop_data = (InkRemote *) remote;
 }
 
 static bool
@@ -626,6 +662,9 @@ entry_json (const InkModelStoreEntry *e)
   add_string_or_null (obj, "sha256", e->sha256);
   add_string_or_null (obj, "url", e->url);
   add_time_or_null (obj, "installed_at", e->installed_at);
+  add_string_or_null (
+    obj, "origin",
+    e->source == INK_MODEL_SOURCE_DOWNLOADED ? ink_model_origin_to_string (e->origin) : NULL);
   return obj;
 }
 
@@ -979,6 +1018,9 @@ ink_remote_do_check (InkRemote *remote, InkRemoteCheckResult *result, InkError *
     st = ink_error_set (&e, INK_ERR_HTTP, "HTTP %ld for %s", resp.status, url);
     goto fail;
   }
+  st = ink_remote_check_cancel (remote, "verifying the manifest", &e);
+  if (st != INK_OK)
+    goto fail;
   if (remote->settings.has_key) {
     InkMinisignSignatureInfo info;
     char id[INK_MINISIGN_KEY_ID_HEX_SIZE];
@@ -1058,15 +1100,13 @@ fail:
 InkStatus
 ink_remote_check (InkRemote *remote, InkRemoteCheckResult *result, InkError *err)
 {
-  bool expected = false;
   InkStatus st;
 
   if (remote == NULL)
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "no updater");
-  if (!atomic_compare_exchange_strong (&remote->busy, &expected, true))
+  if (!ink_remote_begin (remote))
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "busy: an update operation is running");
-  atomic_store (&remote->cancel, false);
   st = ink_remote_do_check (remote, result, err);
-  atomic_store (&remote->busy, false);
+  ink_remote_end (remote);
   return st;
 }

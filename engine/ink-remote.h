@@ -53,8 +53,10 @@
  * ink_model_store_load and swap it in.
  *
  * HTTP: libcurl with peer and host verification on (ca_bundle or the
- * system's), only http and https (and no redirect from https to http), at
- * most max_redirects redirects, connect/total/low-speed time limits.
+ * system's), only http and https, at most max_redirects redirects,
+ * connect/total/low-speed time limits. A redirect from an https URL is
+ * followed only to https: one down to plain http fails the request
+ * (INK_ERR_NETWORK, "refused the redirect to URL fetching URL: ...").
  *
  * Automatic checks: the engine does not schedule anything itself. After
  * each check it computes the time of the next one (ink_remote_get_status's
@@ -71,7 +73,8 @@
  * must not call into the same InkRemote except ink_remote_cancel. The
  * store given to ink_remote_new must not be used by another thread while an
  * operation runs (open a second handle on the same folder for that: see
- * ink-model-store.h). ink_remote_cancel may be called from any thread.
+ * ink-model-store.h). ink_remote_cancel may be called from any thread
+ * (see it below).
  * libcurl and libsodium are initialized once, internally and thread-safely.
  *
  * Ownership: InkRemote is owned by its creator; it borrows the store, which
@@ -288,9 +291,18 @@ InkStatus ink_remote_rollback (InkRemote *remote, InkError *err);
  * examples re-applied; forgets the skipped model. No network. */
 InkStatus ink_remote_reset (InkRemote *remote, InkError *err);
 
-/* Stops the operation running now (from any thread) at its next transfer
- * callback or step: it fails with INK_ERR_CANCELLED and the current model
- * stays. No effect when none runs. A partial download is kept for resume. */
+/* Stops the operation running now at its next transfer callback or step:
+ * it fails with INK_ERR_CANCELLED and the current model stays. A partial
+ * download is kept for resume.
+ * Threads: may be called from any thread (the flag is a C11 atomic), and
+ * from the operation's own callbacks. It is checked before every request
+ * and during transfers, and between steps: after the check (before
+ * verifying the manifest and before choosing a model), before verifying
+ * the download, compiling, applying the user's examples and installing;
+ * for rollback and reset, before applying the examples and before
+ * switching. Once the store's model has been switched the operation
+ * completes. No effect when no operation runs: an operation started later
+ * is not cancelled by it. */
 void ink_remote_cancel (InkRemote *remote);
 
 /* ---- Status and available models ---- */

@@ -808,24 +808,6 @@ no_memory:
 }
 
 static InkStatus
-name_index (const cJSON *obj, const char *key, const char *const *names, size_t n_names, int *out,
-            InkError *err)
-{
-  const char *s;
-  InkStatus st = ink_json_get_string (obj, key, &s, err);
-
-  if (st != INK_OK)
-    return st;
-  for (size_t i = 0; i < n_names; i++) {
-    if (strcmp (s, names[i]) == 0) {
-      *out = (int) i;
-      return INK_OK;
-    }
-  }
-  return ink_error_set (err, INK_ERR_FORMAT, "\"%s\" has an unknown value \"%s\"", key, s);
-}
-
-static InkStatus
 get_id (const cJSON *obj, const char *key, uint64_t *out, InkError *err)
 {
   int64_t v;
@@ -878,7 +860,8 @@ node_from_json (InkTreeEnsemble *t, const cJSON *o, InkError *err)
     return ink_error_set (err, INK_ERR_FORMAT, "not an object");
   if ((st = get_id (o, "treeId", &node.tree_id, err)) != INK_OK ||
       (st = get_id (o, "nodeId", &node.node_id, err)) != INK_OK ||
-      (st = name_index (o, "nodeBehavior", behavior_names, N_BEHAVIORS, &behavior, err)) != INK_OK)
+      (st = ink_json_get_choice (o, "nodeBehavior", behavior_names, N_BEHAVIORS, &behavior, err)) !=
+        INK_OK)
     return st;
   node.behavior = (InkTreeNodeBehavior) behavior;
   if (node.behavior != INK_TREE_LEAF &&
@@ -919,8 +902,8 @@ tree_from_json (InkModel *model, const cJSON *obj, InkWeightReader *r, InkError 
     return ink_error_set (err, INK_ERR_FORMAT, "missing the \"treeEnsemble\" object");
   if ((st = ink_json_get_int (te, "numPredictionDimensions", 1, (int64_t) TREE_MAX_DIMENSIONS,
                               &dims, err)) != INK_OK ||
-      (st = name_index (te, "postEvaluationTransform", transform_names, N_TRANSFORMS, &transform,
-                        err)) != INK_OK) {
+      (st = ink_json_get_choice (te, "postEvaluationTransform", transform_names, N_TRANSFORMS,
+                                 &transform, err)) != INK_OK) {
     ink_error_prefix (err, "tree ensemble");
     return st;
   }

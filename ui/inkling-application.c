@@ -8,6 +8,11 @@
  * operations become toasts in the settings pane when it is the active
  * window, else in the main window (kept until one shows).
  *
+ * Files on the command line (`inkling FILE.mlmodel`) or opened from a file
+ * manager (the desktop file's MimeType) go to the running instance
+ * (G_APPLICATION_HANDLES_OPEN) and are opened as the Model page's "Open a
+ * model file" does: its win.open-model-file action.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include "inkling-config.h"
@@ -45,7 +50,8 @@ InklingApplication *
 inkling_application_new (void)
 {
   /* The resource base path, /io/github/inkling/Inkling, follows from the id. */
-  return g_object_new (INKLING_TYPE_APPLICATION, "application-id", INKLING_APP_ID, NULL);
+  return g_object_new (INKLING_TYPE_APPLICATION, "application-id", INKLING_APP_ID, "flags",
+                       G_APPLICATION_HANDLES_OPEN, NULL);
 }
 
 const char *
@@ -175,6 +181,7 @@ inkling_application_start_updater (InklingApplication *self)
   g_settings_bind (self->settings, "remote-channel", self->updater, "channel", G_SETTINGS_BIND_GET);
   g_settings_bind (self->settings, "remote-public-key", self->updater, "public-key",
                    G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "remote-ca-file", self->updater, "ca-file", G_SETTINGS_BIND_GET);
   g_settings_bind (self->settings, "remote-automatic-checks", self->updater, "automatic-checks",
                    G_SETTINGS_BIND_GET);
   g_settings_bind_with_mapping (self->settings, "remote-check-interval", self->updater,
@@ -473,6 +480,37 @@ inkling_application_activate (GApplication *app)
   gtk_window_present (window);
 }
 
+/* One model runs at a time, and each one opened replaces the model kept for
+ * rollback: of several files, only the first is opened. */
+static void
+inkling_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
+{
+  InklingApplication *self = INKLING_APPLICATION (app);
+  g_autofree char *uri = NULL;
+  GtkWindow *window = NULL;
+
+  g_application_activate (app);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (window == NULL && INKLING_IS_WINDOW (l->data))
+      window = l->data;
+  if (n_files < 1 || window == NULL)
+    return;
+  uri = g_file_get_uri (files[0]);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "open-model-file",
+                                  g_variant_new_string (uri));
+  if (n_files > 1) {
+    g_autofree char *first = g_file_get_basename (files[0]);
+    g_autofree char *second = g_file_get_basename (files[1]);
+    g_autofree char *text =
+      n_files == 2
+        ? g_strdup_printf ("One model runs at a time: only %s was opened, not %s", first, second)
+        : g_strdup_printf ("One model runs at a time: only %s was opened, not the %d other files",
+                           first, n_files - 1);
+
+    inkling_application_toast (self, text);
+  }
+}
+
 static void
 inkling_application_finalize (GObject *object)
 {
@@ -501,6 +539,7 @@ inkling_application_class_init (InklingApplicationClass *klass)
 
   app_class->startup = inkling_application_startup;
   app_class->activate = inkling_application_activate;
+  app_class->open = inkling_application_open;
   app_class->shutdown = inkling_application_shutdown;
 }
 

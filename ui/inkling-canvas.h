@@ -23,6 +23,7 @@ GtkWidget *inkling_canvas_new (void);
 double inkling_canvas_get_stroke_width (InklingCanvas *self);
 void inkling_canvas_set_stroke_width (InklingCanvas *self, double width);
 
+/* Whether there is a stroke to undo, the one being drawn included. */
 gboolean inkling_canvas_get_can_undo (InklingCanvas *self);
 gboolean inkling_canvas_get_can_redo (InklingCanvas *self);
 gboolean inkling_canvas_get_is_empty (InklingCanvas *self);
@@ -34,8 +35,9 @@ gboolean inkling_canvas_get_in_stroke (InklingCanvas *self);
 guint inkling_canvas_get_revision (InklingCanvas *self);
 
 /* Undo and redo work a whole stroke at a time; clear also forgets the redo
- * history. Each emits "strokes-changed" (finished TRUE) when it changed
- * something. */
+ * history. Undo and clear while a stroke is drawn let go of the pointer:
+ * undo drops that stroke, and the rest of the drag draws nothing. Each
+ * emits "strokes-changed" (finished TRUE) when it changed something. */
 gboolean inkling_canvas_undo (InklingCanvas *self);
 gboolean inkling_canvas_redo (InklingCanvas *self);
 void inkling_canvas_clear (InklingCanvas *self);

@@ -48,6 +48,7 @@ typedef struct {
   InkModel *model;
   gint64 n_examples; /* the user's examples applied to its base (0: a base model) */
   char *version;     /* the model store's version of a downloaded model, else NULL */
+  char *opened_file; /* the file its base model was opened from, else NULL */
 } ModelRef;
 
 static void
@@ -58,6 +59,7 @@ model_ref_clear (gpointer data)
   INKLING_TSAN_ACQUIRE (ref);
   g_clear_pointer (&ref->model, ink_model_free);
   g_clear_pointer (&ref->version, g_free);
+  g_clear_pointer (&ref->opened_file, g_free);
 }
 
 /* Takes ownership of model. */
@@ -114,6 +116,7 @@ struct _InklingModelManager {
   char *model_name;
   char *model_version;
   char *model_source;
+  char *opened_file;
   char *base_version;
   char *updated_at;
 };
@@ -128,6 +131,7 @@ enum {
   PROP_MODEL_NAME,
   PROP_MODEL_VERSION,
   PROP_MODEL_SOURCE,
+  PROP_OPENED_FILE,
   PROP_BASE_VERSION,
   PROP_N_EXAMPLES,
   PROP_UPDATED_AT,
@@ -208,13 +212,16 @@ busy_pop (InklingModelManager *self)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
-/* A .mlmodel (by content) is compiled, anything else loaded as .inkmodel. */
+/* A .mlmodel (by content, or by name unless it starts like a compiled
+ * model) is compiled, anything else loaded as .inkmodel: so that what is
+ * wrong with a file is told in the terms of the format it claims. */
 static InkModel *
 load_model_file (const char *path, InkError *err)
 {
   uint8_t head[64];
   size_t got = 0;
   FILE *file = fopen (path, "rb");
+  gboolean compiled;
 
   if (file == NULL) {
     ink_error_set (err, INK_ERR_IO, "cannot open %s: %s", path, g_strerror (errno));
@@ -222,8 +229,10 @@ load_model_file (const char *path, InkError *err)
   }
   got = fread (head, 1, sizeof head, file);
   fclose (file);
-  return ink_coreml_sniff (head, got) ? ink_coreml_compile_file (path, err)
-                                      : ink_model_load (path, err);
+  compiled = got >= 8 && memcmp (head, "INKMODEL", 8) == 0;
+  return ink_coreml_sniff (head, got) || (!compiled && g_str_has_suffix (path, ".mlmodel"))
+           ? ink_coreml_compile_file (path, err)
+           : ink_model_load (path, err);
 }
 
 /* How a classifier takes a drawing or image: its image input and, for
@@ -467,6 +476,7 @@ typedef struct {
   ModelRef *image_result;
   char *source;
   char *version;     /* the model store's version of a downloaded model */
+  char *opened_file; /* the file the base model was opened from */
   gint64 n_examples; /* the user's examples in the result */
   double accuracy_before, accuracy_after;
   char *detail;
@@ -527,6 +537,7 @@ job_free (Job *job)
   g_clear_pointer (&job->handoff, inkling_model_handoff_unref);
   g_free (job->source);
   g_free (job->version);
+  g_free (job->opened_file);
   g_free (job->detail);
   g_clear_error (&job->error);
   g_clear_object (&job->self);
@@ -773,6 +784,29 @@ apply_examples (Job *job, const InkModel *model, gint64 n_before, GError **error
   return g_steal_pointer (&updated);
 }
 
+/* The "model-source" of a model loaded from the model store's entry. */
+static const char *
+source_of_entry (const InkModelStoreEntry *entry, gboolean personalized)
+{
+  if (personalized)
+    return INKLING_MODEL_SOURCE_PERSONALIZED;
+  if (entry->source == INK_MODEL_SOURCE_BUNDLED)
+    return INKLING_MODEL_SOURCE_BUNDLED;
+  return entry->origin == INK_MODEL_ORIGIN_FILE ? INKLING_MODEL_SOURCE_OPENED
+                                                : INKLING_MODEL_SOURCE_DOWNLOADED;
+}
+
+/* The file an entry's model was opened from (its url, a file: URI), or
+ * NULL. */
+static char *
+opened_file_of_entry (const InkModelStoreEntry *entry)
+{
+  if (entry->source != INK_MODEL_SOURCE_DOWNLOADED || entry->origin != INK_MODEL_ORIGIN_FILE ||
+      entry->url == NULL)
+    return NULL;
+  return g_filename_from_uri (entry->url, NULL, NULL);
+}
+
 static void
 job_set_source (Job *job, gboolean personalized)
 {
@@ -780,10 +814,11 @@ job_set_source (Job *job, gboolean personalized)
 
   ink_model_store_get_active (job->self->model_store, &entry);
   g_free (job->source);
-  job->source = g_strdup (personalized ? INKLING_MODEL_SOURCE_PERSONALIZED
-                                       : ink_model_source_to_string (entry.source));
+  job->source = g_strdup (source_of_entry (&entry, personalized));
   g_free (job->version);
   job->version = entry.source == INK_MODEL_SOURCE_DOWNLOADED ? g_strdup (entry.version) : NULL;
+  g_free (job->opened_file);
+  job->opened_file = opened_file_of_entry (&entry);
 }
 
 static void
@@ -794,6 +829,7 @@ publish_latest (Job *job, InkModel *model)
   job->result = model_ref_new (model);
   job->result->n_examples = job->n_examples;
   job->result->version = g_strdup (job->version);
+  job->result->opened_file = g_strdup (job->opened_file);
   g_mutex_lock (&self->lock);
   INKLING_TSAN_ACQUIRE (&self->lock);
   model_ref_release (self->latest);
@@ -910,6 +946,7 @@ open_model (Job *job, GError **error)
   entry.id = id;
   entry.version = meta.version[0] != '\0' ? meta.version : NULL;
   entry.url = uri;
+  entry.origin = INK_MODEL_ORIGIN_FILE;
   if (ink_model_store_install (self->model_store, &entry, model, NULL, &err) != INK_OK) {
     set_error_from_engine (error, "Cannot install the model", &err);
     return FALSE;
@@ -1233,6 +1270,8 @@ update_model_info (InklingModelManager *self, const char *source, gint64 n_examp
                        PROP_MODEL_VERSION);
   if (source != NULL)
     set_string_property (self, &self->model_source, source, PROP_MODEL_SOURCE);
+  set_string_property (self, &self->opened_file,
+                       self->live != NULL ? self->live->opened_file : NULL, PROP_OPENED_FILE);
   set_string_property (self, &self->base_version, prov.base_version, PROP_BASE_VERSION);
   set_string_property (self, &self->updated_at, prov.updated_at, PROP_UPDATED_AT);
   if (n_examples >= 0 && n_examples != self->n_examples) {
@@ -1498,19 +1537,13 @@ inkling_model_manager_start (InklingModelManager *self, GError **error)
   ref->n_examples = personal_examples;
   if (info.entry.source == INK_MODEL_SOURCE_DOWNLOADED)
     ref->version = g_strdup (info.entry.version);
+  ref->opened_file = opened_file_of_entry (&info.entry);
   g_mutex_lock (&self->lock);
   INKLING_TSAN_ACQUIRE (&self->lock);
   self->latest = model_ref_acquire (ref);
   INKLING_TSAN_RELEASE (&self->lock);
   g_mutex_unlock (&self->lock);
-  {
-    InkModelStoreEntry entry = info.entry;
-
-    switch_live (self, ref,
-                 info.personalized ? INKLING_MODEL_SOURCE_PERSONALIZED
-                                   : ink_model_source_to_string (entry.source),
-                 personal_examples);
-  }
+  switch_live (self, ref, source_of_entry (&info.entry, info.personalized), personal_examples);
 
   start_image_model (self);
 
@@ -1578,6 +1611,14 @@ inkling_model_manager_get_n_examples (InklingModelManager *self)
   g_return_val_if_fail (INKLING_IS_MODEL_MANAGER (self), 0);
 
   return self->n_examples;
+}
+
+const char *
+inkling_model_manager_get_opened_file (InklingModelManager *self)
+{
+  g_return_val_if_fail (INKLING_IS_MODEL_MANAGER (self), NULL);
+
+  return self->opened_file;
 }
 
 const char *
@@ -1974,30 +2015,58 @@ queue_rebuild (InklingModelManager *self, Job *job)
   queue_job (self, job);
 }
 
+/* A job to run after a deletion from the store, or NULL (its task has
+ * returned the error) when there is no store. */
+static Job *
+deletion_job_new (InklingModelManager *self, JobKind kind, GCancellable *cancellable,
+                  GAsyncReadyCallback callback, gpointer user_data)
+{
+  Job *job =
+    job_new (self, kind, cancellable, callback, user_data, inkling_model_manager_delete_finish);
+
+  if (!require_store (self, job->task)) {
+    job_free (job);
+    return NULL;
+  }
+  return job;
+}
+
+/* Queues job once its deletion went through (deleted), else fails it with
+ * error (taken): a reset as it is, anything else as a rebuild. */
+static void
+queue_deletion (InklingModelManager *self, Job *job, gboolean deleted, GError *error)
+{
+  if (!deleted) {
+    g_task_return_error (job->task, error);
+    job_free (job);
+    return;
+  }
+  if (job->kind == JOB_RESET) {
+    job->history_kind = INKLING_UPDATE_KIND_RESET;
+    queue_job (self, job);
+  } else {
+    job->history_kind = INKLING_UPDATE_KIND_REBUILD;
+    queue_rebuild (self, job);
+  }
+}
+
 void
 inkling_model_manager_delete_sticker_async (InklingModelManager *self, InklingSticker *sticker,
                                             GCancellable *cancellable, GAsyncReadyCallback callback,
                                             gpointer user_data)
 {
-  g_autoptr (GError) error = NULL;
+  GError *error = NULL;
+  gboolean deleted;
   Job *job;
 
   g_return_if_fail (INKLING_IS_MODEL_MANAGER (self));
   g_return_if_fail (INKLING_IS_STICKER (sticker));
 
-  job = job_new (self, JOB_REBUILD, cancellable, callback, user_data,
-                 inkling_model_manager_delete_finish);
-  if (!require_store (self, job->task)) {
-    job_free (job);
+  job = deletion_job_new (self, JOB_REBUILD, cancellable, callback, user_data);
+  if (job == NULL)
     return;
-  }
-  if (!inkling_store_delete_sticker (self->store, sticker, &error)) {
-    g_task_return_error (job->task, g_steal_pointer (&error));
-    job_free (job);
-    return;
-  }
-  job->history_kind = INKLING_UPDATE_KIND_REBUILD;
-  queue_rebuild (self, job);
+  deleted = inkling_store_delete_sticker (self->store, sticker, &error);
+  queue_deletion (self, job, deleted, error);
 }
 
 void
@@ -2005,25 +2074,18 @@ inkling_model_manager_delete_example_async (InklingModelManager *self, InklingEx
                                             GCancellable *cancellable, GAsyncReadyCallback callback,
                                             gpointer user_data)
 {
-  g_autoptr (GError) error = NULL;
+  GError *error = NULL;
+  gboolean deleted;
   Job *job;
 
   g_return_if_fail (INKLING_IS_MODEL_MANAGER (self));
   g_return_if_fail (INKLING_IS_EXAMPLE (example));
 
-  job = job_new (self, JOB_REBUILD, cancellable, callback, user_data,
-                 inkling_model_manager_delete_finish);
-  if (!require_store (self, job->task)) {
-    job_free (job);
+  job = deletion_job_new (self, JOB_REBUILD, cancellable, callback, user_data);
+  if (job == NULL)
     return;
-  }
-  if (!inkling_store_delete_example (self->store, example, &error)) {
-    g_task_return_error (job->task, g_steal_pointer (&error));
-    job_free (job);
-    return;
-  }
-  job->history_kind = INKLING_UPDATE_KIND_REBUILD;
-  queue_rebuild (self, job);
+  deleted = inkling_store_delete_example (self->store, example, &error);
+  queue_deletion (self, job, deleted, error);
 }
 
 void
@@ -2031,24 +2093,17 @@ inkling_model_manager_reset_personalization_async (InklingModelManager *self,
                                                    GCancellable *cancellable,
                                                    GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr (GError) error = NULL;
+  GError *error = NULL;
+  gboolean deleted;
   Job *job;
 
   g_return_if_fail (INKLING_IS_MODEL_MANAGER (self));
 
-  job = job_new (self, JOB_RESET, cancellable, callback, user_data,
-                 inkling_model_manager_delete_finish);
-  if (!require_store (self, job->task)) {
-    job_free (job);
+  job = deletion_job_new (self, JOB_RESET, cancellable, callback, user_data);
+  if (job == NULL)
     return;
-  }
-  if (!inkling_store_delete_all_stickers (self->store, &error)) {
-    g_task_return_error (job->task, g_steal_pointer (&error));
-    job_free (job);
-    return;
-  }
-  job->history_kind = INKLING_UPDATE_KIND_RESET;
-  queue_job (self, job);
+  deleted = inkling_store_delete_all_stickers (self->store, &error);
+  queue_deletion (self, job, deleted, error);
 }
 
 gboolean
@@ -2552,6 +2607,7 @@ inkling_model_manager_finalize (GObject *object)
   g_clear_pointer (&self->model_name, g_free);
   g_clear_pointer (&self->model_version, g_free);
   g_clear_pointer (&self->model_source, g_free);
+  g_clear_pointer (&self->opened_file, g_free);
   g_clear_pointer (&self->base_version, g_free);
   g_clear_pointer (&self->updated_at, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -2571,6 +2627,7 @@ inkling_model_manager_get_property (GObject *object, guint prop_id, GValue *valu
   case PROP_MODEL_NAME: g_value_set_string (value, self->model_name); break;
   case PROP_MODEL_VERSION: g_value_set_string (value, self->model_version); break;
   case PROP_MODEL_SOURCE: g_value_set_string (value, self->model_source); break;
+  case PROP_OPENED_FILE: g_value_set_string (value, self->opened_file); break;
   case PROP_BASE_VERSION: g_value_set_string (value, self->base_version); break;
   case PROP_N_EXAMPLES: g_value_set_int64 (value, self->n_examples); break;
   case PROP_UPDATED_AT: g_value_set_string (value, self->updated_at); break;
@@ -2608,6 +2665,7 @@ inkling_model_manager_class_init (InklingModelManagerClass *klass)
   properties[PROP_MODEL_NAME] = g_param_spec_string ("model-name", NULL, NULL, "", flags);
   properties[PROP_MODEL_VERSION] = g_param_spec_string ("model-version", NULL, NULL, "", flags);
   properties[PROP_MODEL_SOURCE] = g_param_spec_string ("model-source", NULL, NULL, "", flags);
+  properties[PROP_OPENED_FILE] = g_param_spec_string ("opened-file", NULL, NULL, "", flags);
   properties[PROP_BASE_VERSION] = g_param_spec_string ("base-version", NULL, NULL, "", flags);
   properties[PROP_N_EXAMPLES] =
     g_param_spec_int64 ("n-examples", NULL, NULL, 0, G_MAXINT64, 0, flags);
@@ -2637,6 +2695,7 @@ inkling_model_manager_init (InklingModelManager *self)
   self->model_name = g_strdup ("");
   self->model_version = g_strdup ("");
   self->model_source = g_strdup ("");
+  self->opened_file = g_strdup ("");
   self->base_version = g_strdup ("");
   self->updated_at = g_strdup ("");
 }

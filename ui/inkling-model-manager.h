@@ -75,6 +75,7 @@ GQuark inkling_model_manager_error_quark (void);
 /* Values of the "model-source" property. */
 #define INKLING_MODEL_SOURCE_BUNDLED "bundled"
 #define INKLING_MODEL_SOURCE_DOWNLOADED "downloaded"
+#define INKLING_MODEL_SOURCE_OPENED "opened" /* opened from a file (open_model_async) */
 #define INKLING_MODEL_SOURCE_PERSONALIZED "personalized"
 
 #define INKLING_TYPE_MODEL_MANAGER (inkling_model_manager_get_type ())
@@ -111,6 +112,8 @@ const InkModel *inkling_model_manager_get_model (InklingModelManager *self);
  *                   model (the manifest's), else the metadata version
  *                   ("" when none)
  *  "model-source"   INKLING_MODEL_SOURCE_*
+ *  "opened-file"    the file the base model was opened from, personalized
+ *                   since or not ("" when it was not opened from a file)
  *  "base-version"   the version of the model it was personalized from ("")
  *  "n-examples"     the user's examples applied to it (gint64)
  *  "updated-at"     ISO 8601 time of the last update ("" when never)
@@ -118,6 +121,7 @@ const InkModel *inkling_model_manager_get_model (InklingModelManager *self);
 const char *inkling_model_manager_get_model_name (InklingModelManager *self);
 const char *inkling_model_manager_get_model_version (InklingModelManager *self);
 const char *inkling_model_manager_get_model_source (InklingModelManager *self);
+const char *inkling_model_manager_get_opened_file (InklingModelManager *self);
 const char *inkling_model_manager_get_base_version (InklingModelManager *self);
 gint64 inkling_model_manager_get_n_examples (InklingModelManager *self);
 const char *inkling_model_manager_get_updated_at (InklingModelManager *self);
@@ -182,9 +186,11 @@ gboolean inkling_model_manager_export_finish (InklingModelManager *self, GAsyncR
 
 /* Opens a model file (.mlmodel or .inkmodel) as the new base drawing model:
  * it must be a classifier with an image input. It is installed in the
- * model store (so it stays after a restart, and the previous model is kept
- * for rollback), the store's examples are applied to it when it is
- * updatable, and it becomes the live model. */
+ * model store as opened from a file (INK_MODEL_ORIGIN_FILE: so it stays
+ * after a restart, and the previous model is kept for rollback), the
+ * store's examples are applied to it when it is updatable, and it becomes
+ * the live model ("model-source" INKLING_MODEL_SOURCE_OPENED, or
+ * INKLING_MODEL_SOURCE_PERSONALIZED with the examples; "opened-file"). */
 void inkling_model_manager_open_model_async (InklingModelManager *self, GFile *file,
                                              GCancellable *cancellable,
                                              GAsyncReadyCallback callback, gpointer user_data);

@@ -34,16 +34,24 @@ or_none (const char *text)
   return text != NULL && text[0] != '\0' ? text : "—";
 }
 
-static const char *
-describe_source (const char *source)
+/* opened_file: the file the base model was opened from, or "". */
+static char *
+describe_source (const char *source, const char *opened_file)
 {
+  g_autofree char *name = opened_file[0] != '\0' ? g_path_get_basename (opened_file) : NULL;
+
   if (g_strcmp0 (source, INKLING_MODEL_SOURCE_BUNDLED) == 0)
-    return "Bundled with Inkling";
+    return g_strdup ("Bundled with Inkling");
   if (g_strcmp0 (source, INKLING_MODEL_SOURCE_DOWNLOADED) == 0)
-    return "Downloaded";
+    return g_strdup ("Downloaded");
+  if (g_strcmp0 (source, INKLING_MODEL_SOURCE_OPENED) == 0)
+    return name != NULL ? g_strdup_printf ("Opened from file “%s”", name)
+                        : g_strdup ("Opened from a file");
+  if (g_strcmp0 (source, INKLING_MODEL_SOURCE_PERSONALIZED) == 0 && name != NULL)
+    return g_strdup_printf ("Personalized with your stickers, on “%s” opened from a file", name);
   if (g_strcmp0 (source, INKLING_MODEL_SOURCE_PERSONALIZED) == 0)
-    return "Personalized with your stickers";
-  return or_none (source);
+    return g_strdup ("Personalized with your stickers");
+  return g_strdup (or_none (source));
 }
 
 static void
@@ -58,11 +66,14 @@ static void
 inkling_model_page_update (InklingModelPage *self)
 {
   g_autofree char *examples = NULL;
+  g_autofree char *source = NULL;
   InklingModelManager *m = self->manager;
 
   set_row (self->name_row, or_none (inkling_model_manager_get_model_name (m)));
   set_row (self->version_row, or_none (inkling_model_manager_get_model_version (m)));
-  set_row (self->source_row, describe_source (inkling_model_manager_get_model_source (m)));
+  source = describe_source (inkling_model_manager_get_model_source (m),
+                            inkling_model_manager_get_opened_file (m));
+  set_row (self->source_row, source);
   set_row (self->base_version_row, or_none (inkling_model_manager_get_base_version (m)));
   examples = g_strdup_printf ("%" G_GINT64_FORMAT, inkling_model_manager_get_n_examples (m));
   set_row (self->examples_row, examples);

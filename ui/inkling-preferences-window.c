@@ -3,8 +3,10 @@
  * A view of the updater (InklingUpdater) and the model manager, followed
  * as they change: the server settings bound to GSettings, the status (a
  * download's progress, with Cancel), the versions of the server's
- * manifest, roll back and reset, the activity log. Every button activates an application action; the updater does the
- * work off the main thread.
+ * manifest, roll back and reset, the activity log. Every button activates
+ * an application action (the CA certificates row's, the pane's own
+ * prefs.choose-ca-file and prefs.clear-ca-file); the updater does the work
+ * off the main thread.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -18,6 +20,9 @@ struct _InklingPreferencesWindow {
   /* Template Widgets */
   GtkSwitch *automatic_switch;
   GtkSpinner *busy_spinner;
+  GtkButton *ca_choose_button;
+  GtkButton *ca_clear_button;
+  AdwActionRow *ca_row;
   GtkButton *cancel_button;
   AdwEntryRow *channel_row;
   GtkButton *check_button;
@@ -41,6 +46,7 @@ struct _InklingPreferencesWindow {
   InklingModelManager *manager;
   InklingUpdater *updater;
   GSettings *settings;
+  char *ca_label; /* the choose button's accessible label, for describe() */
 };
 
 G_DEFINE_FINAL_TYPE (InklingPreferencesWindow, inkling_preferences_window,
@@ -73,6 +79,8 @@ describe_source (const char *source)
     return "bundled with Inkling";
   if (g_strcmp0 (source, INKLING_MODEL_SOURCE_DOWNLOADED) == 0)
     return "downloaded";
+  if (g_strcmp0 (source, INKLING_MODEL_SOURCE_OPENED) == 0)
+    return "opened from a file";
   if (g_strcmp0 (source, INKLING_MODEL_SOURCE_PERSONALIZED) == 0)
     return "personalized with your stickers";
   return source;
@@ -224,6 +232,88 @@ create_version_row (gpointer item, gpointer user_data)
 
 /* ---- Settings ---- */
 
+/* The CA certificates row: the file chosen, or the system's. */
+static void
+update_ca_file (InklingPreferencesWindow *self)
+{
+  g_autofree char *path =
+    self->settings != NULL ? g_settings_get_string (self->settings, "remote-ca-file") : NULL;
+  gboolean set = path != NULL && path[0] != '\0';
+
+  set_subtitle (self->ca_row, set ? path : "The system’s (for https:// servers)");
+  g_free (self->ca_label);
+  self->ca_label =
+    g_strdup_printf ("Choose a CA certificates file (now: %s)", set ? path : "the system’s");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->ca_choose_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, self->ca_label, -1);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "prefs.clear-ca-file", set);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "prefs.choose-ca-file", self->settings != NULL);
+}
+
+static void
+on_ca_file_changed (GSettings *settings, const char *key, InklingPreferencesWindow *self)
+{
+  update_ca_file (self);
+}
+
+static void
+on_ca_file_chosen (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  g_autoptr (InklingPreferencesWindow) self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT && self->settings != NULL) {
+    g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+    g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+    if (path != NULL)
+      g_settings_set_string (self->settings, "remote-ca-file", path);
+  }
+  g_object_unref (dialog);
+}
+
+/* prefs.choose-ca-file: a PEM file of CA certificates. */
+static void
+choose_ca_file (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  InklingPreferencesWindow *self = INKLING_PREFERENCES_WINDOW (widget);
+  g_autoptr (GtkFileFilter) pem = gtk_file_filter_new ();
+  g_autoptr (GtkFileFilter) all = gtk_file_filter_new ();
+  g_autofree char *current = NULL;
+  GtkFileChooserNative *dialog;
+
+  if (self->settings == NULL)
+    return;
+  dialog = gtk_file_chooser_native_new ("Choose CA Certificates", GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, "_Choose", "_Cancel");
+  gtk_file_filter_set_name (pem, "PEM certificates (.pem, .crt, .cer)");
+  gtk_file_filter_add_suffix (pem, "pem");
+  gtk_file_filter_add_suffix (pem, "crt");
+  gtk_file_filter_add_suffix (pem, "cer");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), pem);
+  gtk_file_filter_set_name (all, "All files");
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
+  current = g_settings_get_string (self->settings, "remote-ca-file");
+  if (current[0] != '\0') {
+    g_autoptr (GFile) file = g_file_new_for_path (current);
+
+    gtk_file_chooser_set_file (GTK_FILE_CHOOSER (dialog), file, NULL);
+  }
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_ca_file_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* prefs.clear-ca-file: back to the system's certificates. */
+static void
+clear_ca_file (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  InklingPreferencesWindow *self = INKLING_PREFERENCES_WINDOW (widget);
+
+  if (self->settings != NULL)
+    g_settings_reset (self->settings, "remote-ca-file");
+}
+
 static void
 bind_settings (InklingPreferencesWindow *self)
 {
@@ -246,6 +336,8 @@ bind_settings (InklingPreferencesWindow *self)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "remote-automatic-checks", self->interval_row, "sensitive",
                    G_SETTINGS_BIND_GET);
+  g_signal_connect_object (self->settings, "changed::remote-ca-file",
+                           G_CALLBACK (on_ca_file_changed), self, 0);
 }
 
 /* ---- Public ---- */
@@ -266,6 +358,7 @@ inkling_preferences_window_new (InklingModelManager *manager, InklingUpdater *up
   self->settings = settings != NULL ? g_object_ref (settings) : NULL;
 
   bind_settings (self);
+  update_ca_file (self);
   g_signal_connect_object (manager, "notify", G_CALLBACK (on_manager_notify), self, 0);
   g_signal_connect_object (updater, "notify", G_CALLBACK (on_updater_notify), self, 0);
   g_signal_connect_object (updater, "changed", G_CALLBACK (on_updater_changed), self, 0);
@@ -360,6 +453,14 @@ inkling_preferences_window_describe (InklingPreferencesWindow *self)
                          gtk_editable_get_text (GTK_EDITABLE (self->channel_row)));
   g_variant_dict_insert (&dict, "public-key", "s",
                          gtk_editable_get_text (GTK_EDITABLE (self->key_row)));
+  g_variant_dict_insert (&dict, "ca-file", "s", adw_action_row_get_subtitle (self->ca_row));
+  g_variant_dict_insert (&dict, "ca-file-title", "s",
+                         adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->ca_row)));
+  g_variant_dict_insert (&dict, "ca-file-label", "s", self->ca_label != NULL ? self->ca_label : "");
+  g_variant_dict_insert (&dict, "ca-file-clear-enabled", "b",
+                         gtk_widget_is_sensitive (GTK_WIDGET (self->ca_clear_button)));
+  g_variant_dict_insert_value (&dict, "ca-file-choose",
+                               inkling_state_describe_bounds (GTK_WIDGET (self->ca_choose_button)));
   g_variant_dict_insert (&dict, "automatic", "b", gtk_switch_get_active (self->automatic_switch));
   g_variant_dict_insert (&dict, "interval-hours", "d",
                          gtk_spin_button_get_value (self->interval_spin));
@@ -415,6 +516,7 @@ inkling_preferences_window_dispose (GObject *object)
   g_clear_object (&self->manager);
   g_clear_object (&self->updater);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->ca_label, g_free);
 
   G_OBJECT_CLASS (inkling_preferences_window_parent_class)->dispose (object);
 }
@@ -431,6 +533,9 @@ inkling_preferences_window_class_init (InklingPreferencesWindowClass *klass)
     widget_class, "/io/github/inkling/Inkling/inkling-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, automatic_switch);
   gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, busy_spinner);
+  gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, ca_choose_button);
+  gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, ca_clear_button);
+  gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, ca_row);
   gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, channel_row);
   gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, check_button);
@@ -449,6 +554,9 @@ inkling_preferences_window_class_init (InklingPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, server_row);
   gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, status_group);
   gtk_widget_class_bind_template_child (widget_class, InklingPreferencesWindow, versions_list);
+
+  gtk_widget_class_install_action (widget_class, "prefs.choose-ca-file", NULL, choose_ca_file);
+  gtk_widget_class_install_action (widget_class, "prefs.clear-ca-file", NULL, clear_ca_file);
 }
 
 static void

@@ -637,6 +637,53 @@ check_example (const char *strokes, GBytes *raster, const char *what, GError **e
   return TRUE;
 }
 
+/* Begins a transaction and prepares sql in it; NULL, rolled back, with
+ * error set when either fails. */
+static sqlite3_stmt *
+begin_statement (InklingStore *self, const char *sql, const char *what, GError **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!begin (self, what, error))
+    return NULL;
+  stmt = prepare (self, sql, what, error);
+  if (stmt == NULL)
+    rollback (self);
+  return stmt;
+}
+
+/* Runs stmt (from begin_statement, bound), which changes one item's row,
+ * and commits; NOT_FOUND, rolled back, when no row changed. */
+static gboolean
+commit_row_change (InklingStore *self, sqlite3_stmt *stmt, const char *what, GError **error)
+{
+  if (!step_done (self, stmt, what, error))
+    goto failed;
+  if (sqlite3_changes (self->db) != 1) {
+    g_set_error (error, INKLING_STORE_ERROR, INKLING_STORE_ERROR_NOT_FOUND,
+                 "%s: it is no longer in the store", what);
+    goto failed;
+  }
+  return commit (self, what, error);
+
+failed:
+  rollback (self);
+  return FALSE;
+}
+
+/* Runs stmt (from begin_statement, bound), an INSERT, and commits; the
+ * new row's id in *id. Rolled back when the insert fails. */
+static gboolean
+commit_insert (InklingStore *self, sqlite3_stmt *stmt, gint64 *id, const char *what, GError **error)
+{
+  if (!step_done (self, stmt, what, error)) {
+    rollback (self);
+    return FALSE;
+  }
+  *id = sqlite3_last_insert_rowid (self->db);
+  return commit (self, what, error);
+}
+
 static gint64
 now_seconds (void)
 {
@@ -775,28 +822,15 @@ inkling_store_set_sticker_emoji (InklingStore *self, InklingSticker *sticker, co
   g_return_val_if_fail (INKLING_IS_STORE (self), FALSE);
   g_return_val_if_fail (INKLING_IS_STICKER (sticker), FALSE);
 
-  if (!begin (self, what, error))
-    return FALSE;
-  stmt = prepare (self, "UPDATE stickers SET emoji = ? WHERE id = ?", what, error);
+  stmt = begin_statement (self, "UPDATE stickers SET emoji = ? WHERE id = ?", what, error);
   if (stmt == NULL)
-    goto failed;
+    return FALSE;
   sqlite3_bind_text (stmt, 1, emoji != NULL ? emoji : "", -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, inkling_sticker_get_id (sticker));
-  if (!step_done (self, stmt, what, error))
-    goto failed;
-  if (sqlite3_changes (self->db) != 1) {
-    g_set_error (error, INKLING_STORE_ERROR, INKLING_STORE_ERROR_NOT_FOUND,
-                 "%s: it is no longer in the store", what);
-    goto failed;
-  }
-  if (!commit (self, what, error))
+  if (!commit_row_change (self, stmt, what, error))
     return FALSE;
   inkling_sticker_set_emoji (sticker, emoji);
   return TRUE;
-
-failed:
-  rollback (self);
-  return FALSE;
 }
 
 InklingExample *
@@ -831,26 +865,12 @@ inkling_store_add_example (InklingStore *self, InklingSticker *sticker, const ch
 static gboolean
 delete_row (InklingStore *self, const char *sql, gint64 id, const char *what, GError **error)
 {
-  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (sqlite3_stmt) stmt = begin_statement (self, sql, what, error);
 
-  if (!begin (self, what, error))
-    return FALSE;
-  stmt = prepare (self, sql, what, error);
   if (stmt == NULL)
-    goto failed;
+    return FALSE;
   sqlite3_bind_int64 (stmt, 1, id);
-  if (!step_done (self, stmt, what, error))
-    goto failed;
-  if (sqlite3_changes (self->db) != 1) {
-    g_set_error (error, INKLING_STORE_ERROR, INKLING_STORE_ERROR_NOT_FOUND,
-                 "%s: it is no longer in the store", what);
-    goto failed;
-  }
-  return commit (self, what, error);
-
-failed:
-  rollback (self);
-  return FALSE;
+  return commit_row_change (self, stmt, what, error);
 }
 
 gboolean
@@ -927,28 +947,20 @@ inkling_store_add_image (InklingStore *self, const char *name, GBytes *data, GEr
                  "%s: the file is empty or too large", what);
     return NULL;
   }
-  if (!begin (self, what, error))
-    return NULL;
-  stmt = prepare (self, "INSERT INTO images (name, data, created) VALUES (?, ?, ?)", what, error);
+  stmt = begin_statement (self, "INSERT INTO images (name, data, created) VALUES (?, ?, ?)", what,
+                          error);
   if (stmt == NULL)
-    goto failed;
+    return NULL;
   sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
   sqlite3_bind_blob (stmt, 2, g_bytes_get_data (data, NULL), (int) g_bytes_get_size (data),
                      SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 3, created);
-  if (!step_done (self, stmt, what, error))
-    goto failed;
-  id = sqlite3_last_insert_rowid (self->db);
-  if (!commit (self, what, error))
+  if (!commit_insert (self, stmt, &id, what, error))
     return NULL;
 
   image = inkling_image_item_new (id, name, data, NULL, 0, NULL, created);
   g_list_store_append (self->images, image);
   return image;
-
-failed:
-  rollback (self);
-  return NULL;
 }
 
 /* UPDATE images SET ... WHERE id = ?3 with ?1 a text (or NULL) and ?2 a
@@ -957,31 +969,17 @@ static gboolean
 update_image (InklingStore *self, const char *sql, InklingImageItem *image, const char *text,
               double number, const char *what, GError **error)
 {
-  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (sqlite3_stmt) stmt = begin_statement (self, sql, what, error);
 
-  if (!begin (self, what, error))
-    return FALSE;
-  stmt = prepare (self, sql, what, error);
   if (stmt == NULL)
-    goto failed;
+    return FALSE;
   if (text != NULL)
     sqlite3_bind_text (stmt, 1, text, -1, SQLITE_TRANSIENT);
   else
     sqlite3_bind_null (stmt, 1);
   sqlite3_bind_double (stmt, 2, number);
   sqlite3_bind_int64 (stmt, 3, inkling_image_item_get_id (image));
-  if (!step_done (self, stmt, what, error))
-    goto failed;
-  if (sqlite3_changes (self->db) != 1) {
-    g_set_error (error, INKLING_STORE_ERROR, INKLING_STORE_ERROR_NOT_FOUND,
-                 "%s: it is no longer in the store", what);
-    goto failed;
-  }
-  return commit (self, what, error);
-
-failed:
-  rollback (self);
-  return FALSE;
+  return commit_row_change (self, stmt, what, error);
 }
 
 gboolean
@@ -1050,32 +1048,23 @@ inkling_store_add_history (InklingStore *self, const char *kind, gint64 examples
     model_version = "";
   if (result == NULL)
     result = "";
-  if (!begin (self, what, error))
-    return NULL;
-  stmt = prepare (self,
-                  "INSERT INTO history (time, kind, examples, model_version, result) "
-                  "VALUES (?, ?, ?, ?, ?)",
-                  what, error);
+  stmt = begin_statement (self,
+                          "INSERT INTO history (time, kind, examples, model_version, result) "
+                          "VALUES (?, ?, ?, ?, ?)",
+                          what, error);
   if (stmt == NULL)
-    goto failed;
+    return NULL;
   sqlite3_bind_int64 (stmt, 1, time);
   sqlite3_bind_text (stmt, 2, kind, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 3, examples);
   sqlite3_bind_text (stmt, 4, model_version, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 5, result, -1, SQLITE_TRANSIENT);
-  if (!step_done (self, stmt, what, error))
-    goto failed;
-  id = sqlite3_last_insert_rowid (self->db);
-  if (!commit (self, what, error))
+  if (!commit_insert (self, stmt, &id, what, error))
     return NULL;
 
   record = inkling_update_record_new (id, time, kind, examples, model_version, result);
   g_list_store_insert (self->history, 0, record);
   return record;
-
-failed:
-  rollback (self);
-  return NULL;
 }
 
 static void

@@ -82,6 +82,7 @@ struct _InklingUpdater {
   char *server_url;
   char *channel;
   char *public_key;
+  char *ca_file;
   char *operation;
   char *last_result;
   char *active_name;
@@ -117,6 +118,7 @@ enum {
   PROP_SERVER_URL,
   PROP_CHANNEL,
   PROP_PUBLIC_KEY,
+  PROP_CA_FILE,
   PROP_AUTOMATIC_CHECKS,
   PROP_CHECK_INTERVAL,
   PROP_BUSY,
@@ -154,6 +156,7 @@ typedef struct {
   char *server_url;
   char *channel;
   char *public_key;
+  char *ca_file;
   guint interval;
   char *name;
 
@@ -232,7 +235,8 @@ error_text (const InkError *err)
   return err->message[0] != '\0' ? err->message : ink_status_to_string (err->status);
 }
 
-/* "2.0.0 (downloaded)", "1.0.0 (bundled)", "the bundled model". */
+/* "2.0.0 (downloaded)", "1.0.0 (bundled)", "the bundled model", "3.0
+ * (opened from a file)". */
 static char *
 describe_entry (const InkModelStoreEntry *entry)
 {
@@ -241,6 +245,8 @@ describe_entry (const InkModelStoreEntry *entry)
   if (entry->source == INK_MODEL_SOURCE_BUNDLED)
     return entry->version != NULL ? g_strdup_printf ("%s (bundled)", entry->version)
                                   : g_strdup ("the bundled model");
+  if (entry->origin == INK_MODEL_ORIGIN_FILE)
+    return g_strdup_printf ("%s (opened from a file)", name != NULL ? name : "a model");
   return g_strdup_printf ("%s (downloaded)", name != NULL ? name : "a model");
 }
 
@@ -337,6 +343,7 @@ op_new (InklingUpdater *self, OpKind kind, GCancellable *cancellable, GAsyncRead
   op->server_url = g_strdup (self->server_url);
   op->channel = g_strdup (self->channel);
   op->public_key = g_strdup (self->public_key);
+  op->ca_file = g_strdup (self->ca_file);
   op->interval = self->interval;
   op->progress_percent = -1;
   return op;
@@ -351,6 +358,7 @@ op_free (Op *op)
   g_free (op->server_url);
   g_free (op->channel);
   g_free (op->public_key);
+  g_free (op->ca_file);
   g_free (op->name);
   g_free (op->summary);
   snapshot_free (op->snapshot);
@@ -399,6 +407,11 @@ on_log (const InkActivityEntry *entry, void *user_data)
   LogLine *l = g_new0 (LogLine, 1);
   char text[INK_ACTIVITY_MESSAGE_SIZE + 256];
 
+  /* A cancel that came after op_run looked but before the engine's
+   * operation began was lost there: the engine logs as each step starts,
+   * so ask again (the engine stops before its next step). */
+  if (g_atomic_int_get (&op->cancelled) || g_atomic_int_get (&op->self->shut_down))
+    ink_remote_cancel (op->self->worker.remote);
   ink_activity_format (entry, text, sizeof text);
   l->self = g_object_ref (op->self);
   l->line = g_strdup (text);
@@ -535,12 +548,20 @@ worker_configure (InklingUpdater *self, Op *op)
                           op->server_url[0] == '\0'
                             ? "no model server is set: enter its URL first"
                             : "the server URL must start with http:// or https://");
+  /* (as inkling-cli remote --ca-file) */
+  if ((op->kind == OP_CHECK || op->kind == OP_INSTALL || op->kind == OP_UPDATE) &&
+      op->ca_file[0] != '\0' && !g_file_test (op->ca_file, G_FILE_TEST_IS_REGULAR))
+    return ink_error_set (&op->err, INK_ERR_INVALID_ARGUMENT,
+                          "%s: no such file (the CA certificates file must be a PEM file of CA "
+                          "certificates; clear it to trust the system's)",
+                          op->ca_file);
 
   ink_remote_config_init (&config);
   config.manifest_url = url;
   config.channel = op->channel[0] != '\0' ? op->channel : NULL;
   config.app_version = INKLING_VERSION;
   config.public_key = op->public_key[0] != '\0' ? op->public_key : NULL;
+  config.ca_bundle = op->ca_file[0] != '\0' ? op->ca_file : NULL;
   config.check_interval_s = op->interval;
   config.required_inputs = w->required.inputs;
   config.n_required_inputs = w->required.n_inputs;
@@ -1129,6 +1150,10 @@ inkling_updater_set_setting (InklingUpdater *self, guint prop_id, const GValue *
     server_changed = g_strcmp0 (self->public_key, g_value_get_string (value)) != 0;
     set_string (self, &self->public_key, g_value_get_string (value), PROP_PUBLIC_KEY);
     break;
+  case PROP_CA_FILE:
+    server_changed = g_strcmp0 (self->ca_file, g_value_get_string (value)) != 0;
+    set_string (self, &self->ca_file, g_value_get_string (value), PROP_CA_FILE);
+    break;
   case PROP_AUTOMATIC_CHECKS:
     if (self->automatic == g_value_get_boolean (value))
       return;
@@ -1161,6 +1186,7 @@ inkling_updater_set_property (GObject *object, guint prop_id, const GValue *valu
   case PROP_SERVER_URL:
   case PROP_CHANNEL:
   case PROP_PUBLIC_KEY:
+  case PROP_CA_FILE:
   case PROP_AUTOMATIC_CHECKS:
   case PROP_CHECK_INTERVAL: inkling_updater_set_setting (self, prop_id, value); break;
   default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1176,6 +1202,7 @@ inkling_updater_get_property (GObject *object, guint prop_id, GValue *value, GPa
   case PROP_SERVER_URL: g_value_set_string (value, self->server_url); break;
   case PROP_CHANNEL: g_value_set_string (value, self->channel); break;
   case PROP_PUBLIC_KEY: g_value_set_string (value, self->public_key); break;
+  case PROP_CA_FILE: g_value_set_string (value, self->ca_file); break;
   case PROP_AUTOMATIC_CHECKS: g_value_set_boolean (value, self->automatic); break;
   case PROP_CHECK_INTERVAL: g_value_set_uint (value, self->interval); break;
   case PROP_BUSY: g_value_set_boolean (value, self->pending.length > 0); break;
@@ -1221,6 +1248,7 @@ inkling_updater_finalize (GObject *object)
   g_clear_pointer (&self->server_url, g_free);
   g_clear_pointer (&self->channel, g_free);
   g_clear_pointer (&self->public_key, g_free);
+  g_clear_pointer (&self->ca_file, g_free);
   g_clear_pointer (&self->operation, g_free);
   g_clear_pointer (&self->last_result, g_free);
   g_clear_pointer (&self->active_name, g_free);
@@ -1250,6 +1278,7 @@ inkling_updater_class_init (InklingUpdaterClass *klass)
   properties[PROP_SERVER_URL] = g_param_spec_string ("server-url", NULL, NULL, "", rw);
   properties[PROP_CHANNEL] = g_param_spec_string ("channel", NULL, NULL, "", rw);
   properties[PROP_PUBLIC_KEY] = g_param_spec_string ("public-key", NULL, NULL, "", rw);
+  properties[PROP_CA_FILE] = g_param_spec_string ("ca-file", NULL, NULL, "", rw);
   properties[PROP_AUTOMATIC_CHECKS] =
     g_param_spec_boolean ("automatic-checks", NULL, NULL, FALSE, rw);
   properties[PROP_CHECK_INTERVAL] =
@@ -1283,6 +1312,7 @@ inkling_updater_init (InklingUpdater *self)
   self->server_url = g_strdup ("");
   self->channel = g_strdup ("");
   self->public_key = g_strdup ("");
+  self->ca_file = g_strdup ("");
   self->operation = g_strdup ("");
   self->last_result = g_strdup ("");
   self->active_name = g_strdup ("");

@@ -20,7 +20,7 @@
  * when the engine's next check is due: "check-interval" seconds after a
  * successful check, backing off after failures (the engine's
  * ink_remote_backoff_delay, never before a server's Retry-After), a few
- * seconds after the server, channel or key changed (unless a check by hand
+ * seconds after the server, channel, key or CA file changed (unless a check by hand
  * came first), and a few seconds after start when it never checked. A newer model that applies and
  * verifies is installed at once (as DESIGN.md's "Remote updates" has it;
  * a model the user rolled back from is skipped); a "message" says so.
@@ -63,6 +63,11 @@ void inkling_updater_shutdown (InklingUpdater *self);
  *  "server-url"        the manifest URL, or a site URL ending in '/' ("": none)
  *  "channel"           the manifest channel ("": stable)
  *  "public-key"        a minisign public key ("": manifests are not signed)
+ *  "ca-file"           a PEM file of CA certificates trusted for https://
+ *                      servers instead of the system's ("": the system's);
+ *                      the engine's ca_bundle, as inkling-cli remote
+ *                      --ca-file. A check or install fails at once when
+ *                      it is set but no file.
  *  "automatic-checks"  see the top of this file
  *  "check-interval"    seconds between successful automatic checks
  * Read-only, notified on change:

@@ -24,6 +24,8 @@
 
 /* How often the test state file is refreshed (ms), when asked for. */
 #define STATE_INTERVAL_MS 100
+/* How many of the last toasts' texts the state file shows. */
+#define STATE_TOASTS 20
 #define DEFAULT_STROKE_WIDTH 8.0
 #define PRESENTER_STROKE_WIDTH 24.0
 
@@ -49,6 +51,7 @@ struct _InklingWindow {
   GSettings *settings; /* NULL when the schema is not installed */
   char *state_file;
   char *last_state;
+  GPtrArray *toasts; /* the last toasts' texts, oldest first (for the state file) */
 
   guint state_id;
   gboolean presenting;
@@ -77,6 +80,9 @@ inkling_window_add_toast (InklingWindow *self, const char *text)
   g_return_if_fail (text != NULL);
 
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  if (self->toasts->len == STATE_TOASTS)
+    g_ptr_array_remove_index (self->toasts, 0);
+  g_ptr_array_add (self->toasts, g_strdup (text));
 }
 
 static void
@@ -497,18 +503,37 @@ on_model_opened (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (InklingWindow) self = user_data;
   g_autoptr (GError) error = NULL;
+  InklingModelManager *manager = INKLING_MODEL_MANAGER (source);
+  const char *path;
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
 
-  if (!inkling_model_manager_open_model_finish (INKLING_MODEL_MANAGER (source), result, &error))
+  if (!inkling_model_manager_open_model_finish (manager, result, &error)) {
     inkling_window_report (self, error);
+    return;
+  }
+  path = inkling_model_manager_get_opened_file (manager);
+  name = path[0] != '\0' ? g_path_get_basename (path) : g_strdup ("the model file");
+  text = g_strdup_printf ("Opened %s: %s runs now", name,
+                          inkling_model_manager_get_model_name (manager));
+  inkling_window_add_toast (self, text);
 }
 
-/* The file chooser's answer and win.open-model-file. */
+/* The file chooser's answer, win.open-model-file and files given to the
+ * application (inkling FILE). */
 static void
 inkling_window_open_model_file (InklingWindow *self, GFile *file)
 {
-  if (self->manager != NULL)
-    inkling_model_manager_open_model_async (self->manager, file, NULL, on_model_opened,
-                                            g_object_ref (self));
+  if (self->manager == NULL) {
+    g_autofree char *name = g_file_get_parse_name (file);
+    g_autofree char *text =
+      g_strdup_printf ("Cannot open %s: Inkling could not load its own model", name);
+
+    inkling_window_add_toast (self, text);
+    return;
+  }
+  inkling_model_manager_open_model_async (self->manager, file, NULL, on_model_opened,
+                                          g_object_ref (self));
 }
 
 static void
@@ -703,6 +728,9 @@ inkling_window_describe (InklingWindow *self)
   }
   if (self->dialog != NULL)
     g_variant_dict_insert_value (&dict, "dialog", inkling_window_describe_dialog (self));
+  g_variant_dict_insert_value (
+    &dict, "toasts",
+    g_variant_new_strv ((const char *const *) self->toasts->pdata, self->toasts->len));
   /* The settings pane, a window of its own, while it is open. */
   if (app != NULL && inkling_application_get_preferences (app) != NULL)
     g_variant_dict_insert_value (
@@ -804,6 +832,7 @@ inkling_window_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->state_file, g_free);
   g_clear_pointer (&self->last_state, g_free);
+  g_clear_pointer (&self->toasts, g_ptr_array_unref);
 
   G_OBJECT_CLASS (inkling_window_parent_class)->finalize (object);
 }
@@ -845,6 +874,7 @@ inkling_window_init (InklingWindow *self)
   const char *state_file = g_getenv ("INKLING_TEST_STATE_FILE");
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->toasts = g_ptr_array_new_with_free_func (g_free);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions),
                                    self);

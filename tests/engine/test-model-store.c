@@ -476,6 +476,165 @@ test_default_dir (void)
     g_setenv ("XDG_DATA_HOME", saved, TRUE);
 }
 
+/* A model opened from a file keeps its origin: in the pointer file, for
+ * another handle, through rollbacks and a reset; the fallback names it as
+ * opened. The updater's downloads are from a server. */
+static void
+test_origin (Fixture *f, gconstpointer data)
+{
+  InkModelStore *store = open_store (f), *other;
+  g_autofree char *pointer = store_file (f, "active.json");
+  g_autofree char *text = NULL;
+  InkModelStoreEntry opened = {.id = "file-mine",
+                               .version = "3.0",
+                               .url = "file:///home/someone/mine.mlmodel",
+                               .origin = INK_MODEL_ORIGIN_FILE};
+  InkModelStoreEntry active, previous;
+  InkModelStoreLoad info;
+  InkError err = {0};
+  InkModel *m;
+
+  install (store, "knn", "1.0", 1, 0);
+  ink_model_store_get_active (store, &active);
+  g_assert_cmpint (active.origin, ==, INK_MODEL_ORIGIN_SERVER);
+  m = make_model (7);
+  ink_assert_ok (ink_model_store_install (store, &opened, m, NULL, &err), &err);
+  ink_model_free (m);
+  ink_model_store_get_active (store, &active);
+  g_assert_cmpint (active.source, ==, INK_MODEL_SOURCE_DOWNLOADED);
+  g_assert_cmpint (active.origin, ==, INK_MODEL_ORIGIN_FILE);
+  g_assert_cmpstr (active.url, ==, opened.url);
+  g_assert_cmpstr (ink_model_origin_to_string (active.origin), ==, "file");
+  g_assert_true (g_file_get_contents (pointer, &text, NULL, NULL));
+  g_assert_true (g_regex_match_simple ("\"origin\":\\s*\"file\"", text, 0, 0));
+  g_assert_true (g_regex_match_simple ("\"origin\":\\s*\"server\"", text, 0, 0));
+
+  other = open_store (f);
+  ink_model_store_get_active (other, &active);
+  g_assert_cmpint (active.origin, ==, INK_MODEL_ORIGIN_FILE);
+  g_assert_true (ink_model_store_get_previous (other, &previous));
+  g_assert_cmpint (previous.origin, ==, INK_MODEL_ORIGIN_SERVER);
+  g_assert_cmpstr (previous.version, ==, "1.0");
+  ink_model_store_free (other);
+
+  ink_assert_ok (ink_model_store_rollback (store, NULL, &err), &err);
+  ink_model_store_get_active (store, &active);
+  g_assert_cmpstr (active.id, ==, "knn");
+  g_assert_cmpint (active.origin, ==, INK_MODEL_ORIGIN_SERVER);
+  ink_model_store_get_previous (store, &previous);
+  g_assert_cmpint (previous.origin, ==, INK_MODEL_ORIGIN_FILE);
+  ink_assert_ok (ink_model_store_rollback (store, NULL, &err), &err);
+  ink_model_store_get_active (store, &active);
+  g_assert_cmpint (active.origin, ==, INK_MODEL_ORIGIN_FILE);
+  g_assert_cmpfloat (load_answer (store, 0, NULL), ==, 7);
+
+  ink_assert_ok (ink_model_store_reset (store, NULL, &err), &err);
+  ink_model_store_get_active (store, &active);
+  g_assert_cmpint (active.source, ==, INK_MODEL_SOURCE_BUNDLED);
+  ink_model_store_get_previous (store, &previous);
+  g_assert_cmpstr (previous.id, ==, "file-mine");
+  g_assert_cmpint (previous.origin, ==, INK_MODEL_ORIGIN_FILE);
+
+  /* Its file gone, the fallback calls it what it is. */
+  ink_assert_ok (ink_model_store_rollback (store, NULL, &err), &err);
+  {
+    g_autofree char *path = store_file (f, "models/file-mine-3.0.inkmodel");
+
+    g_assert_cmpint (g_unlink (path), ==, 0);
+  }
+  g_assert_cmpfloat (load_answer (store, 0, &info), ==, 0);
+  g_assert_true (info.fell_back);
+  g_assert_nonnull (strstr (info.reason, "the opened model file-mine 3.0"));
+  ink_model_store_free (store);
+}
+
+/* Saves a model y = x + b as DIR/models/name. */
+static void
+save_store_model (Fixture *f, const char *name, double b)
+{
+  g_autofree char *path = g_build_filename (f->store, "models", name, NULL);
+  InkModel *m = make_model (b);
+  InkError err = {0};
+
+  ink_assert_ok (ink_model_save (m, path, &err), &err);
+  ink_model_free (m);
+}
+
+/* A pointer file an older inkling wrote (no "origin"): nothing in it is
+ * lost or misread. Its model opened from a file (a file: url) reads as
+ * opened, its download as from a server; an origin this version does not
+ * know is inferred, not refused; the next change keeps every field. */
+static void
+test_older_pointer_file (Fixture *f, gconstpointer data)
+{
+  g_autofree char *pointer = store_file (f, "active.json");
+  InkModelStore *store = open_store (f);
+  InkModelStoreEntry active, previous;
+  InkModelStoreLoad info;
+  InkError err = {0};
+  InkModel *m;
+  const char *older =
+    "{\"format\": 1,\n"
+    " \"active\": {\"source\": \"downloaded\", \"id\": \"file-mine\", \"version\": \"3.0\",\n"
+    "   \"file\": \"file-mine-3.0.inkmodel\", \"personal\": \"file-mine-3.0.personal.inkmodel\",\n"
+    "   \"url\": \"file:///home/someone/mine.mlmodel\", \"installed_at\": 1795341600},\n"
+    " \"previous\": {\"source\": \"downloaded\", \"id\": \"knn\", \"version\": \"2.0.0\",\n"
+    "   \"file\": \"knn-2.0.0.inkmodel\", \"sha256\": \"ab12\",\n"
+    "   \"url\": \"https://models.example/knn.mlmodel\", \"installed_at\": 1795341500}}\n";
+
+  save_store_model (f, "file-mine-3.0.inkmodel", 3);
+  save_store_model (f, "file-mine-3.0.personal.inkmodel", 30);
+  save_store_model (f, "knn-2.0.0.inkmodel", 2);
+  g_assert_true (g_file_set_contents (pointer, older, -1, NULL));
+
+  for (int pass = 0; pass < 2; pass++) {
+    ink_model_store_refresh (store, NULL);
+    g_assert_cmpstr (ink_model_store_get_problem (store), ==, "");
+    ink_model_store_get_active (store, &active);
+    g_assert_cmpint (active.source, ==, INK_MODEL_SOURCE_DOWNLOADED);
+    g_assert_cmpint (active.origin, ==, INK_MODEL_ORIGIN_FILE);
+    g_assert_cmpstr (active.id, ==, "file-mine");
+    g_assert_cmpstr (active.version, ==, "3.0");
+    g_assert_cmpstr (active.url, ==, "file:///home/someone/mine.mlmodel");
+    g_assert_cmpint (active.installed_at, ==, 1795341600);
+    g_assert_nonnull (active.personal_path);
+    g_assert_true (ink_model_store_get_previous (store, &previous));
+    g_assert_cmpint (previous.origin, ==, INK_MODEL_ORIGIN_SERVER);
+    g_assert_cmpstr (previous.version, ==, "2.0.0");
+    g_assert_cmpstr (previous.sha256, ==, "ab12");
+    g_assert_cmpstr (previous.url, ==, "https://models.example/knn.mlmodel");
+    g_assert_cmpint (previous.installed_at, ==, 1795341500);
+    g_assert_cmpfloat (load_answer (store, 0, &info), ==, 30);
+    g_assert_false (info.fell_back);
+    if (pass == 0) {
+      /* A change writes the pointer file anew (with origins). */
+      m = make_model (31);
+      ink_assert_ok (ink_model_store_save_personalized (store, m, &err), &err);
+      ink_model_free (m);
+      g_assert_cmpfloat (load_answer (store, 0, NULL), ==, 31);
+      m = make_model (30);
+      ink_assert_ok (ink_model_store_save_personalized (store, m, &err), &err);
+      ink_model_free (m);
+    }
+  }
+
+  /* Origins from a newer inkling: inferred from the url, entries kept. */
+  {
+    g_auto (GStrv) parts = g_strsplit (older, "\"installed_at\"", -1);
+    g_autofree char *newer = g_strjoinv ("\"origin\": \"satellite\", \"installed_at\"", parts);
+
+    g_assert_true (g_file_set_contents (pointer, newer, -1, NULL));
+    ink_model_store_refresh (store, NULL);
+    g_assert_cmpstr (ink_model_store_get_problem (store), ==, "");
+    ink_model_store_get_active (store, &active);
+    g_assert_cmpint (active.origin, ==, INK_MODEL_ORIGIN_FILE);
+    g_assert_true (ink_model_store_get_previous (store, &previous));
+    g_assert_cmpint (previous.origin, ==, INK_MODEL_ORIGIN_SERVER);
+    g_assert_cmpstr (previous.sha256, ==, "ab12");
+  }
+  ink_model_store_free (store);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -489,6 +648,8 @@ main (int argc, char **argv)
   ADD ("/model-store/no-bundled", test_no_bundled);
   ADD ("/model-store/cleanup", test_cleanup);
   ADD ("/model-store/install-refuses-unsafe", test_install_refuses_unsafe);
+  ADD ("/model-store/origin", test_origin);
+  ADD ("/model-store/older-pointer-file", test_older_pointer_file);
 #undef ADD
   g_test_add_func ("/model-store/safe-names", test_safe_names);
   g_test_add_func ("/model-store/default-dir", test_default_dir);

@@ -406,6 +406,83 @@ test_rollback_reset (void)
   ink_test_tmpdir_free (dir);
 }
 
+/* A model opened from a file (installed in the store by the app, not by
+ * the updater): the updater rolls back from it and to it like any other
+ * installed model, and its status says where it came from. */
+static void
+test_opened_file (void)
+{
+  char *dir = ink_test_tmpdir_new ();
+  g_autofree char *bundled = g_build_filename (dir, "bundled.inkmodel", NULL);
+  g_autofree char *store_dir = g_build_filename (dir, "store", NULL);
+  g_autofree char *json = NULL;
+  Observer o = {g_ptr_array_new_with_free_func (g_free), 0, FALSE};
+  InkModelStoreEntry downloaded = {.id = "m", .version = "2", .url = "https://x.example/m.mlmodel"};
+  InkModelStoreEntry opened = {.id = "file-mine",
+                               .version = "9",
+                               .url = "file:///home/someone/mine.mlmodel",
+                               .origin = INK_MODEL_ORIGIN_FILE};
+  InkError err = {0};
+  InkModel *m = make_model (0);
+  InkModelStore *store;
+  InkRemoteConfig c;
+  InkRemote *remote;
+  InkRemoteStatus s;
+
+  ink_assert_ok (ink_model_save (m, bundled, &err), &err);
+  ink_model_free (m);
+  store = ink_model_store_open (store_dir, bundled, &err);
+  g_assert_nonnull (store);
+  ink_remote_config_init (&c);
+  c.manifest_url = "http://127.0.0.1:9/manifest.json";
+  c.personalize = on_personalize;
+  c.personalize_data = &o;
+  c.log = on_log;
+  c.log_data = &o;
+  remote = ink_remote_new (store, &c, &err);
+  g_assert_nonnull (remote);
+
+  m = make_model (2);
+  ink_assert_ok (ink_model_store_install (store, &downloaded, m, NULL, &err), &err);
+  ink_model_free (m);
+  m = make_model (9);
+  ink_assert_ok (ink_model_store_install (store, &opened, m, NULL, &err), &err);
+  ink_model_free (m);
+  ink_remote_get_status (remote, &s);
+  g_assert_cmpint (s.active.origin, ==, INK_MODEL_ORIGIN_FILE);
+  json = ink_remote_status_to_json (remote);
+  g_assert_true (g_regex_match_simple ("\"origin\":\\s*\"file\"", json, 0, 0));
+
+  /* Rolled back from: the downloaded model runs; the opened one is the
+   * previous, still from a file. */
+  ink_assert_ok (ink_remote_rollback (remote, &err), &err);
+  g_assert_cmpfloat (active_answer (store), ==, 102);
+  ink_remote_get_status (remote, &s);
+  g_assert_cmpstr (s.active.id, ==, "m");
+  g_assert_cmpint (s.active.origin, ==, INK_MODEL_ORIGIN_SERVER);
+  g_assert_cmpstr (s.previous.id, ==, "file-mine");
+  g_assert_cmpint (s.previous.origin, ==, INK_MODEL_ORIGIN_FILE);
+  /* Rolled back to: it runs again, with the examples applied. */
+  ink_assert_ok (ink_remote_rollback (remote, &err), &err);
+  g_assert_cmpfloat (active_answer (store), ==, 109);
+  ink_remote_get_status (remote, &s);
+  g_assert_cmpstr (s.active.id, ==, "file-mine");
+  g_assert_cmpint (s.active.origin, ==, INK_MODEL_ORIGIN_FILE);
+  g_assert_true (
+    logged (&o, INK_ACTIVITY_ACTIVATE, INK_ACTIVITY_INFO, "file-mine 9 is now active"));
+  /* Reset: the bundled model; the opened one is kept for rollback. */
+  ink_assert_ok (ink_remote_reset (remote, &err), &err);
+  ink_remote_get_status (remote, &s);
+  g_assert_cmpint (s.active.source, ==, INK_MODEL_SOURCE_BUNDLED);
+  g_assert_cmpstr (s.previous.id, ==, "file-mine");
+  g_assert_cmpint (s.previous.origin, ==, INK_MODEL_ORIGIN_FILE);
+
+  ink_remote_free (remote);
+  ink_model_store_free (store);
+  g_ptr_array_unref (o.log);
+  ink_test_tmpdir_free (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -417,5 +494,6 @@ main (int argc, char **argv)
   g_test_add_func ("/remote/config", test_config);
   g_test_add_func ("/remote/requirements", test_requirements);
   g_test_add_func ("/remote/rollback-reset", test_rollback_reset);
+  g_test_add_func ("/remote/opened-file", test_opened_file);
   return g_test_run ();
 }

@@ -129,11 +129,13 @@ def free_port():
 class Nginx:
     """nginx serving site on a free port of 127.0.0.1, with every path it
     writes (pid, logs, temporary files) in a folder of its own; over HTTPS
-    when tls is (certificate file, key file)."""
+    when tls is (certificate file, key file); extra: more directives for
+    its server block (e.g. a location that redirects)."""
 
-    def __init__(self, site, tls=None):
+    def __init__(self, site, tls=None, extra=""):
         self.site = os.path.abspath(site)
         self.tls = tls
+        self.extra = extra
 
     @staticmethod
     def binary():
@@ -172,10 +174,11 @@ http {
   server {
     listen %s;
     root %s;
+    %s
   }
 }
 """ % (user, self.dir, self.dir, self.dir, self.dir, self.dir, self.dir, self.dir, self.dir,
-            listen, self.site)
+            listen, self.site, self.extra)
         conf_path = os.path.join(self.dir, "nginx.conf")
         with open(conf_path, "w") as f:
             f.write(conf)

@@ -730,6 +730,44 @@ def _():
     check(snapshot(store) == before, "the store changed")
 
 
+@test("https: a redirect down to plain http is refused (manifest and model), naming it")
+def _():
+    certificates = test_certificates()
+    ca = certificates["ca"]
+    site = copy_site(site_v1_v2(), "site-https-downgrade")
+    store = store_v1("store-https-downgrade")
+    before = snapshot(store)
+    with Served(site) as plain:
+        # The same site over plain http: nothing may be fetched from it.
+        to_plain = "location = /manifest.json { return 302 %smanifest.json; }\n" % plain.url
+        shutil.copy(os.path.join(site, "manifest.json"), os.path.join(site, "same.json"))
+        to_https = "location = /moved.json { return 302 /same.json; }"
+        with Nginx(site, tls=certificates["local"], extra=to_plain + to_https) as nginx:
+            for op in ("check", "install"):
+                out = remote_fails(store, op, "--ca-file", ca, server=nginx.url,
+                                   mentions=["refused the redirect to %smanifest.json" % plain.url,
+                                             "fetching %smanifest.json" % nginx.url,
+                                             "from https down to plain http"])
+                check(any(e["step"] == "check" and "refused the redirect" in e["message"]
+                          for e in out.errors()), "no check error in the log naming it", out)
+            check('"GET /manifest.json HTTP/1.1" 302 ' in nginx.access_log(),
+                  "nginx did not redirect: %s" % nginx.access_log())
+            # https to https is still followed.
+            out = remote_ok(store, "check", "--ca-file", ca, server=nginx.url + "moved.json")
+            check(out.result["check"]["http_status"] == 200, "not checked through a redirect", out)
+        to_plain = "location /models/ { return 302 %s$request_uri; }" % plain.url.rstrip("/")
+        with Nginx(site, tls=certificates["local"], extra=to_plain) as nginx:
+            out = remote_fails(store, "install", "--ca-file", ca, server=nginx.url,
+                               mentions=["refused the redirect to %smodels/" % plain.url,
+                                         "from https down to plain http"])
+            check(any(e["step"] == "download" and "refused the redirect" in e["message"]
+                      for e in out.errors()), "no download error in the log naming it", out)
+        check(plain.log() == [], "the plain http server was asked: %r" % plain.log())
+    check(snapshot(store) == before, "the store changed after a refused redirect")
+    entry = active(store)
+    check(entry["version"] == "1.0.0", "the active model is now %r" % entry)
+
+
 @test("redirects: one (manifest and model) is followed; up to the limit works")
 def _():
     store = store_v1("store-redirect")

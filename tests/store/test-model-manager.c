@@ -480,6 +480,7 @@ test_open_model (Fixture *f, gconstpointer data)
   g_assert_cmpstr (inkling_model_manager_get_base_version (f->manager), ==, "2.0.0");
   g_assert_cmpstr (inkling_model_manager_get_model_source (f->manager), ==,
                    INKLING_MODEL_SOURCE_PERSONALIZED);
+  g_assert_cmpstr (inkling_model_manager_get_opened_file (f->manager), ==, path);
   g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, 3);
   assert_guesses_hourglass (f, TRUE);
   record = g_list_model_get_item (inkling_store_get_history (f->store), 0);
@@ -490,7 +491,81 @@ test_open_model (Fixture *f, gconstpointer data)
   restart_quietly (f);
   g_assert_cmpstr (inkling_model_manager_get_model_name (f->manager), ==,
                    "Another drawing classifier");
+  g_assert_cmpstr (inkling_model_manager_get_opened_file (f->manager), ==, path);
   assert_guesses_hourglass (f, TRUE);
+}
+
+/* Opens path, expecting success or failure. */
+static void
+open_model_file (Fixture *f, const char *path, gboolean ok)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  inkling_model_manager_open_model_async (f->manager, file, NULL, store_result, &result);
+  g_assert_true (inkling_model_manager_open_model_finish (f->manager, wait_for (&result), &error) ==
+                 ok);
+  if (ok)
+    g_assert_no_error (error);
+  else
+    g_test_message ("%s", error->message);
+  g_assert_true (ok == (error == NULL));
+  wait_idle (f);
+}
+
+static void
+assert_opened (Fixture *f, const char *path)
+{
+  g_assert_cmpstr (inkling_model_manager_get_model_source (f->manager), ==,
+                   INKLING_MODEL_SOURCE_OPENED);
+  g_assert_cmpstr (inkling_model_manager_get_opened_file (f->manager), ==, path);
+  g_assert_cmpint (inkling_model_manager_get_n_examples (f->manager), ==, 0);
+}
+
+/* A model opened from a file with no examples to apply runs as opened from
+ * that file (not as downloaded): after a restart too, and when an older
+ * inkling wrote the pointer file (no "origin"). A file that is no model is
+ * refused and the model running stays. */
+static void
+test_open_model_source (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "mine.mlmodel", NULL);
+  g_autofree char *bad = g_build_filename (f->dir, "bad.mlmodel", NULL);
+  g_autofree char *pointer = g_build_filename (f->models_dir, "active.json", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *older = NULL;
+  g_autoptr (GRegex) origin = g_regex_new (",\\s*\"origin\":\\s*\"[a-z]+\"", 0, 0, NULL);
+  gsize length;
+
+  g_assert_cmpstr (inkling_model_manager_get_model_source (f->manager), ==,
+                   INKLING_MODEL_SOURCE_BUNDLED);
+  g_assert_cmpstr (inkling_model_manager_get_opened_file (f->manager), ==, "");
+  g_assert_true (g_file_set_contents (bad, "not a model", -1, NULL));
+  open_model_file (f, bad, FALSE);
+  g_assert_cmpstr (inkling_model_manager_get_model_source (f->manager), ==,
+                   INKLING_MODEL_SOURCE_BUNDLED);
+  g_assert_cmpstr (inkling_model_manager_get_opened_file (f->manager), ==, "");
+
+  g_assert_true (
+    g_file_get_contents (g_getenv ("INKLING_BUNDLED_MODEL"), &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (path, contents, (gssize) length, NULL));
+  open_model_file (f, path, TRUE);
+  assert_opened (f, path);
+  open_model_file (f, bad, FALSE);
+  assert_opened (f, path);
+  restart_quietly (f);
+  assert_opened (f, path);
+
+  close_manager (f);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (pointer, &contents, NULL, NULL));
+  older = g_regex_replace (origin, contents, -1, 0, "", 0, NULL);
+  g_assert_null (strstr (older, "origin"));
+  g_assert_true (g_file_set_contents (pointer, older, -1, NULL));
+  open_manager (f);
+  g_assert_cmpuint (f->messages->len, ==, 0);
+  assert_opened (f, path);
 }
 
 /* A personalized model opened as the base (an export of one): its own
@@ -745,6 +820,7 @@ main (int argc, char **argv)
   ADD ("/model-manager/export", test_export);
   ADD ("/model-manager/open-model", test_open_model);
   ADD ("/model-manager/open-personalized", test_open_personalized);
+  ADD ("/model-manager/open-model-source", test_open_model_source);
   ADD ("/model-manager/images", test_images);
   ADD ("/model-manager/images-cancel", test_images_cancel);
 #undef ADD

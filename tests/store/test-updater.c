@@ -3,13 +3,17 @@
  * and served by `inkling-cli serve` on 127.0.0.1, with a real store, model
  * manager and model folder. Check, install (the user's examples applied to
  * the new base model), rollback, reset, errors, a teach racing an install,
- * shutting down during an install, and the automatic update.
+ * shutting down during an install, the automatic update, and an https://
+ * server trusted through "ca-file" (nginx-light with certificates openssl
+ * makes, as tests/remote does; skipped without them).
  *
  * $INKLING_CLI is the inkling-cli to run; $INKLING_BUNDLED_MODEL the
  * bundled model (data/drawing-classifier.mlmodel, version 1.0.0).
  *
  * SPDX-License-Identifier: MIT
  */
+
+#include <unistd.h>
 
 #include "ink.h"
 #include "inkling-error.h"
@@ -100,6 +104,177 @@ stop_server (GSubprocess *server)
 {
   g_subprocess_force_exit (server);
   g_subprocess_wait (server, NULL, NULL);
+}
+
+/* ---- An https:// server: nginx with a certificate of a test CA ---- */
+
+typedef struct {
+  char *dir;
+  char *ca; /* the CA certificate (PEM) that signed nginx's */
+  char *url;
+  GSubprocess *nginx;
+} Https;
+
+static char *
+find_tool (const char *name)
+{
+  g_autofree char *sbin = g_build_filename ("/usr/sbin", name, NULL);
+  char *path = g_find_program_in_path (name);
+
+  if (path == NULL && g_file_test (sbin, G_FILE_TEST_IS_EXECUTABLE))
+    path = g_steal_pointer (&sbin);
+  return path;
+}
+
+static void
+openssl (const char *dir, const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  g_ptr_array_add (argv, (gpointer) "openssl");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (dir, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("openssl %s failed: %s", args[0], err);
+}
+
+/* A CA and a certificate it signed for 127.0.0.1 (site.pem, site.key). */
+static void
+make_certificates (const char *dir)
+{
+  g_autofree char *ext = g_build_filename (dir, "site.ext", NULL);
+  g_autoptr (GError) error = NULL;
+
+  openssl (dir, (const char *const[]){"req",
+                                      "-x509",
+                                      "-newkey",
+                                      "ec",
+                                      "-pkeyopt",
+                                      "ec_paramgen_curve:prime256v1",
+                                      "-nodes",
+                                      "-keyout",
+                                      "ca.key",
+                                      "-out",
+                                      "ca.pem",
+                                      "-days",
+                                      "2",
+                                      "-subj",
+                                      "/CN=Inkling test CA",
+                                      "-addext",
+                                      "basicConstraints=critical,CA:TRUE",
+                                      "-addext",
+                                      "keyUsage=critical,keyCertSign,cRLSign",
+                                      NULL});
+  openssl (dir, (const char *const[]){
+                  "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                  "-keyout", "site.key", "-out", "site.csr", "-subj", "/CN=127.0.0.1", NULL});
+  g_file_set_contents (ext,
+                       "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                       "extendedKeyUsage=serverAuth\n",
+                       -1, &error);
+  g_assert_no_error (error);
+  openssl (dir, (const char *const[]){"x509", "-req", "-in", "site.csr", "-CA", "ca.pem", "-CAkey",
+                                      "ca.key", "-CAcreateserial", "-out", "site.pem", "-days", "2",
+                                      "-extfile", "site.ext", NULL});
+}
+
+static guint16
+free_port (void)
+{
+  g_autoptr (GSocket) socket =
+    g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, address, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* nginx serving site over https on a free port of 127.0.0.1, every file
+ * it writes in a folder of its own. FALSE (the test skipped) without
+ * nginx or openssl. */
+static gboolean
+https_start (Fixture *f, Https *h)
+{
+  g_autofree char *nginx = find_tool ("nginx");
+  g_autofree char *openssl_path = find_tool ("openssl");
+  g_autofree char *conf = NULL;
+  g_autofree char *conf_path = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  guint16 port = free_port ();
+
+  memset (h, 0, sizeof *h);
+  if (nginx == NULL || openssl_path == NULL) {
+    g_test_skip ("nginx or openssl is not installed (Debian: nginx-light, openssl)");
+    return FALSE;
+  }
+  h->dir = g_build_filename (f->dir, "https", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (h->dir, 0700), ==, 0);
+  for (guint i = 0; i < 2; i++) {
+    g_autofree char *sub = g_build_filename (h->dir, i == 0 ? "logs" : "temp", NULL);
+
+    g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
+  }
+  make_certificates (h->dir);
+  h->ca = g_build_filename (h->dir, "ca.pem", NULL);
+  conf = g_strdup_printf ("%sworker_processes 1;\ndaemon off;\nmaster_process off;\n"
+                          "pid %s/nginx.pid;\nerror_log %s/logs/error.log;\n"
+                          "events { worker_connections 64; }\n"
+                          "http {\n  access_log %s/logs/access.log;\n"
+                          "  client_body_temp_path %s/temp;\n  proxy_temp_path %s/temp;\n"
+                          "  fastcgi_temp_path %s/temp;\n  uwsgi_temp_path %s/temp;\n"
+                          "  scgi_temp_path %s/temp;\n"
+                          "  types { application/json json; application/octet-stream mlmodel; }\n"
+                          "  server {\n    listen 127.0.0.1:%u ssl;\n"
+                          "    ssl_certificate %s/site.pem;\n"
+                          "    ssl_certificate_key %s/site.key;\n    root %s;\n  }\n}\n",
+                          geteuid () == 0 ? "user root;\n" : "", h->dir, h->dir, h->dir, h->dir,
+                          h->dir, h->dir, h->dir, h->dir, port, h->dir, h->dir, f->site);
+  conf_path = g_build_filename (h->dir, "nginx.conf", NULL);
+  g_file_set_contents (conf_path, conf, -1, &error);
+  g_assert_no_error (error);
+  h->nginx =
+    g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                      nginx, "-p", h->dir, "-c", conf_path, NULL);
+  g_assert_no_error (error);
+  /* Until it listens (a guard against hanging, not a timing check). */
+  for (;;) {
+    g_autoptr (GSocketConnection) connection =
+      g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+
+    if (connection != NULL)
+      break;
+    if (g_get_monotonic_time () > deadline)
+      g_error ("nginx did not listen on port %u", port);
+    g_usleep (50 * 1000);
+  }
+  h->url = g_strdup_printf ("https://127.0.0.1:%u/", port);
+  g_test_message ("nginx serves %s on %s", f->site, h->url);
+  return TRUE;
+}
+
+static void
+https_stop (Https *h)
+{
+  if (h->nginx != NULL) {
+    g_subprocess_send_signal (h->nginx, SIGQUIT);
+    g_subprocess_wait (h->nginx, NULL, NULL);
+  }
+  g_clear_object (&h->nginx);
+  g_free (h->dir);
+  g_free (h->ca);
+  g_free (h->url);
 }
 
 /* ---- The app's side ---- */
@@ -696,6 +871,54 @@ test_automatic (Fixture *f, gconstpointer data)
   g_assert_cmpint (inkling_updater_get_next_check (f->updater), ==, 0);
 }
 
+/* An https:// server whose certificate a CA of the test's signed: with the
+ * system's certificates the check is refused, naming the certificate;
+ * with "ca-file" set to that CA (the app's GSettings key remote-ca-file)
+ * it checks and installs; a CA file that is not there fails at once,
+ * naming it; cleared, the system's certificates apply again. */
+static void
+test_ca_file (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *installed = NULL;
+  Https h;
+
+  if (!https_start (f, &h))
+    return;
+  g_object_set (f->updater, "server-url", h.url, NULL);
+  summary = run (f, CHECK, NULL, &error);
+  g_assert_null (summary);
+  g_assert_error (error, INKLING_ENGINE_ERROR, INKLING_ENGINE_ERROR_NETWORK);
+  g_assert_nonnull (strstr (error->message, "HTTPS certificate is not trusted"));
+  g_assert_nonnull (strstr (error->message, "trusted CA certificates: the system's"));
+  g_clear_error (&error);
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_BUNDLED);
+
+  g_object_set (f->updater, "ca-file", h.ca, NULL);
+  summary = run_ok (f, CHECK, NULL);
+  g_assert_cmpstr (summary, ==, "Version 2.0.0 is available");
+  installed = run_ok (f, INSTALL, NULL);
+  g_assert_cmpstr (installed, ==, "Installed version 2.0.0 (downloaded)");
+  assert_model (f, "2.0.0", INKLING_MODEL_SOURCE_DOWNLOADED);
+  g_assert_true (log_mentions (f, h.url));
+
+  g_object_set (f->updater, "ca-file", "/nonexistent/inkling-ca.pem", NULL);
+  g_clear_pointer (&summary, g_free);
+  summary = run (f, CHECK, NULL, &error);
+  g_assert_error (error, INKLING_ENGINE_ERROR, INKLING_ENGINE_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/inkling-ca.pem: no such file"));
+  g_clear_error (&error);
+
+  g_object_set (f->updater, "ca-file", "", NULL);
+  summary = run (f, CHECK, NULL, &error);
+  g_assert_error (error, INKLING_ENGINE_ERROR, INKLING_ENGINE_ERROR_NETWORK);
+  g_assert_nonnull (strstr (error->message, "not trusted"));
+  g_clear_error (&error);
+  assert_model (f, "2.0.0", INKLING_MODEL_SOURCE_DOWNLOADED);
+  https_stop (&h);
+}
+
 /* A server that fails: automatic checks back off (the engine's backoff),
  * and nothing is installed. */
 static void
@@ -744,6 +967,7 @@ main (int argc, char *argv[])
   ADD ("/updater/cancel", test_cancel);
   ADD ("/updater/automatic", test_automatic);
   ADD ("/updater/automatic-backoff", test_automatic_backoff);
+  ADD ("/updater/ca-file", test_ca_file);
 #undef ADD
 
   return g_test_run ();

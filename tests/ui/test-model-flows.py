@@ -16,7 +16,8 @@
 #  - reset personalization through its confirmation dialog (Cancel, then
 #    Reset, clicked in the dialog);
 #  - open the exported model (win.open-model-file, the file chooser's
-#    path): it runs, and teaching on top of it counts only the new example;
+#    path): it runs, shown as opened from that file, and teaching on top of
+#    it counts only the new example;
 #  - images imported as the file chooser does (win.import-image-files),
 #    dragged from another X client's window and dropped on the Images page
 #    (a real X drag and drop, from tests/ui/drag-source.c), and pasted with
@@ -301,9 +302,10 @@ def open_model(tap, app, path):
     state, ok = app.wait_state(
         lambda s: not s['busy'] and s['model']['history'] > history and
         s['model']['history-titles'][0].startswith('open-model'), timeout=60)
-    tap.ok(ok and state['model']['examples'] == '0' and state['model']['source'] == 'Downloaded',
-           'open model: the exported model runs (installed, no examples of yours on it)',
-           model_info(state))
+    tap.ok(ok and state['model']['examples'] == '0' and
+           state['model']['source'] == f'Opened from file “{os.path.basename(path)}”',
+           'open model: the exported model runs (installed, no examples of yours on it), '
+           'shown as opened from its file', model_info(state))
     u.draw_and_guess(tap, app, hourglass(0.5), 'hourglass', 'the opened model')
     # Taught on top, only the new drawing is yours: the opened model's own
     # examples belong to it.
@@ -312,6 +314,9 @@ def open_model(tap, app, path):
                                    'Personalized' in s['model']['source'])
         tap.ok(ok and state['model']['examples'] == '1',
                'open model: teaching on top of it counts 1 example', model_info(state))
+        tap.ok(ok and os.path.basename(path) in state['model']['source'],
+               'open model: personalized, it still names the file it was opened from',
+               model_info(state))
 
 
 def drag_and_drop(tap, app, args, paths):

@@ -4,7 +4,8 @@
 #
 # A model server: `inkling-cli publish` writes a site with the bundled
 # model as versions 1.0.0 and 2.0.0, `inkling-cli serve` serves it on
-# 127.0.0.1. First run: Ctrl+comma opens Preferences; the server URL is
+# 127.0.0.1. First run: Ctrl+comma opens Preferences (its CA Certificates
+# row says the system's are trusted); the server URL is
 # typed into its entry and Check Now clicked (real pointer and key events);
 # both versions are listed, 2.0.0 with an Install button; installing it
 # makes the Model page report 2.0.0, downloaded; Roll Back brings 1.0.0
@@ -108,6 +109,12 @@ def open_preferences(tap, app):
     tap.ok(p.get('last-check') == 'Never' and p.get('versions') == [] and
            'bundled' in p.get('running', ''),
            'status: never checked, no versions, the bundled model runs', json.dumps(p)[:1500])
+    tap.ok(p.get('ca-file-title') == 'CA Certificates' and
+           p.get('ca-file', '').startswith('The system') and
+           p.get('ca-file-label') == 'Choose a CA certificates file (now: the system’s)' and
+           p.get('ca-file-choose', {}).get('mapped') and not p.get('ca-file-clear-enabled'),
+           'the CA Certificates row: the system’s, Choose named for screen readers, '
+           'nothing to clear', json.dumps(p)[:1500])
     return state, wid
 
 

@@ -18,14 +18,16 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "drawing-cli.h"
 #include "drawing-data.h"
 #include "ink-classic-private.h"
+
+#define PROGRAM "inkling-eval-drawing"
 
 static void
 usage (FILE *f)
@@ -48,27 +50,16 @@ usage (FILE *f)
          f);
 }
 
-static void
+_Noreturn static void
 die (const char *what, const InkError *err)
 {
-  fprintf (stderr, "inkling-eval-drawing: %s%s%s\n", what, err != NULL ? ": " : "",
-           err != NULL ? err->message : "");
-  exit (EXIT_FAILURE);
+  drawing_cli_die (PROGRAM, what, err);
 }
 
 static long
 parse_long (const char *s, const char *name, long min, long max)
 {
-  char *end;
-  long v;
-
-  errno = 0;
-  v = strtol (s, &end, 10);
-  if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
-    fprintf (stderr, "inkling-eval-drawing: %s must be %ld..%ld\n", name, min, max);
-    exit (2);
-  }
-  return v;
+  return drawing_cli_parse_long (PROGRAM, s, name, min, max);
 }
 
 /* The label a k-NN gives an embedding. The caller frees it. */
@@ -399,12 +390,7 @@ main (int argc, char **argv)
       o.k_given = o.knn_override = true;
       break;
     case OPT_WEIGHTING:
-      if (strcmp (optarg, "uniform") == 0)
-        o.knn.weighting = INK_KNN_UNIFORM;
-      else if (strcmp (optarg, "inverse") == 0)
-        o.knn.weighting = INK_KNN_INVERSE_DISTANCE;
-      else
-        die ("--weighting is uniform or inverse", NULL);
+      o.knn.weighting = drawing_cli_parse_weighting (PROGRAM, optarg);
       o.weighting_given = o.knn_override = true;
       break;
     case OPT_THREADS: o.threads = (int) parse_long (optarg, "--threads", 1, 64); break;

@@ -11,7 +11,6 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -22,8 +21,11 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "drawing-cli.h"
 #include "drawing-data.h"
 #include "ink-nn-train-private.h"
+
+#define PROGRAM "inkling-train-drawing"
 
 static void
 usage (FILE *f)
@@ -50,12 +52,10 @@ usage (FILE *f)
          f);
 }
 
-static void
+_Noreturn static void
 die (const char *what, const InkError *err)
 {
-  fprintf (stderr, "inkling-train-drawing: %s%s%s\n", what, err != NULL ? ": " : "",
-           err != NULL ? err->message : "");
-  exit (EXIT_FAILURE);
+  drawing_cli_die (PROGRAM, what, err);
 }
 
 static double
@@ -149,16 +149,7 @@ parse_widths (const char *s, DrawingNetShape *shape)
 static long
 parse_long (const char *s, const char *name, long min, long max)
 {
-  char *end;
-  long v;
-
-  errno = 0;
-  v = strtol (s, &end, 10);
-  if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
-    fprintf (stderr, "inkling-train-drawing: %s must be %ld..%ld\n", name, min, max);
-    exit (2);
-  }
-  return v;
+  return drawing_cli_parse_long (PROGRAM, s, name, min, max);
 }
 
 static void
@@ -231,14 +222,7 @@ parse_options (int argc, char **argv, Options *o)
     case OPT_WIDTHS: parse_widths (optarg, &o->shape); break;
     case OPT_RELU: o->shape.normalize = false; break;
     case OPT_K: o->k = parse_long (optarg, "--k", 1, 10); break;
-    case OPT_WEIGHTING:
-      if (strcmp (optarg, "uniform") == 0)
-        o->weighting = INK_KNN_UNIFORM;
-      else if (strcmp (optarg, "inverse") == 0)
-        o->weighting = INK_KNN_INVERSE_DISTANCE;
-      else
-        die ("--weighting is uniform or inverse", NULL);
-      break;
+    case OPT_WEIGHTING: o->weighting = drawing_cli_parse_weighting (PROGRAM, optarg); break;
     case OPT_STARTER: o->starter = (size_t) parse_long (optarg, "--starter", 1, 1000); break;
     case OPT_VERSION: o->version = optarg; break;
     case OPT_THREADS: o->threads = (int) parse_long (optarg, "--threads", 1, 64); break;
