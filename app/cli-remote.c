@@ -86,7 +86,7 @@ typedef struct {
   InkError err;
   bool installed;
   InkRemoteCheckResult result;
-  gboolean cancel_requested; /* main thread only */
+  gint cancel_requested; /* atomic: set on the main thread, read by on_log */
 } Remote;
 
 /* ---- Output ---- */
@@ -125,6 +125,11 @@ on_log (const InkActivityEntry *entry, void *user_data)
 {
   Remote *r = user_data;
   cJSON *json = entry_to_json (entry);
+
+  /* A signal that came before the engine began the operation found nothing
+   * to cancel; the engine logs as it begins, so send it again. */
+  if (g_atomic_int_get (&r->cancel_requested))
+    ink_remote_cancel (r->remote);
 
   if (r->json) {
     g_autoptr (cJSON) line = cJSON_Duplicate (json, TRUE);
@@ -246,7 +251,7 @@ on_signal (gpointer user_data)
 {
   Remote *r = user_data;
 
-  r->cancel_requested = TRUE;
+  g_atomic_int_set (&r->cancel_requested, TRUE);
   ink_remote_cancel (r->remote);
   return G_SOURCE_CONTINUE;
 }
@@ -718,7 +723,7 @@ finish (Remote *r)
     return cli_finish_output ();
 
   ink_model_store_get_active (r->store, &active);
-  if (r->cancel_requested || r->status == INK_ERR_CANCELLED)
+  if (g_atomic_int_get (&r->cancel_requested) || r->status == INK_ERR_CANCELLED)
     return cli_fail ("%s cancelled; the active model is still %s%s%s", op_names[r->op],
                      entry_name (&active), active.version ? " " : "",
                      active.version ? active.version : "");

@@ -29,7 +29,7 @@ struct _InklingCanvas {
 
   /* Owned References */
   InkDrawing *drawing;
-  GdkTexture *texture; /* the strokes as last rendered; NULL when stale */
+  cairo_surface_t *surface; /* the strokes as last rendered; NULL when stale */
 
   /* Borrowed References (the widget owns its controllers) */
   GtkGesture *stylus;
@@ -81,7 +81,10 @@ static void
 inkling_canvas_update_state (InklingCanvas *self)
 {
   gboolean is_empty = ink_drawing_stroke_count (self->drawing) == 0;
-  gboolean can_undo = !is_empty && !self->drawing_stroke;
+  /* Undo also works while drawing (it drops the stroke being drawn), so
+   * lifting the pen changes no action's state: that would restyle the Undo
+   * button, and relayout the window, in the frame that shows the guesses. */
+  gboolean can_undo = !is_empty;
   gboolean can_redo = ink_drawing_can_redo (self->drawing) && !self->drawing_stroke;
   g_autofree char *description = NULL;
 
@@ -105,18 +108,24 @@ inkling_canvas_update_state (InklingCanvas *self)
                                   description, -1);
 }
 
+/* A finished change of the strokes: a stroke's end, undo, redo or clear. */
 static void
-inkling_canvas_changed (InklingCanvas *self, gboolean finished)
+inkling_canvas_finish_change (InklingCanvas *self)
 {
   self->revision++;
-  g_clear_object (&self->texture);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
   inkling_canvas_update_state (self);
-  if (finished) {
-    g_clear_handle_id (&self->live_id, g_source_remove);
-    self->live_dirty = FALSE;
-  }
-  g_signal_emit (self, signals[STROKES_CHANGED], 0, finished);
+  g_clear_handle_id (&self->live_id, g_source_remove);
+  self->live_dirty = FALSE;
+  g_signal_emit (self, signals[STROKES_CHANGED], 0, TRUE);
+}
+
+/* The same, for a change that the picture shows. */
+static void
+inkling_canvas_changed (InklingCanvas *self)
+{
+  g_clear_pointer (&self->surface, cairo_surface_destroy);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  inkling_canvas_finish_change (self);
 }
 
 static gboolean
@@ -157,7 +166,7 @@ inkling_canvas_add_point (InklingCanvas *self, double x, double y, double pressu
   self->last_pressure = pressure;
   self->revision++;
 
-  g_clear_object (&self->texture);
+  g_clear_pointer (&self->surface, cairo_surface_destroy);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   self->live_dirty = TRUE;
   if (self->live_id == 0)
@@ -192,7 +201,23 @@ inkling_canvas_end (InklingCanvas *self, double x, double y, double pressure)
     inkling_canvas_add_point (self, x, y, pressure, TRUE);
   ink_drawing_end_stroke (self->drawing);
   self->drawing_stroke = FALSE;
-  inkling_canvas_changed (self, TRUE);
+  /* Ending a stroke changes nothing on screen: only a point added above
+   * (which repaints) does. */
+  inkling_canvas_finish_change (self);
+}
+
+/* Lifts the pen without the pointer: the gestures let go of it, and the
+ * stroke being drawn ends where it is. */
+static void
+inkling_canvas_stop_stroke (InklingCanvas *self)
+{
+  if (!self->drawing_stroke)
+    return;
+  /* First, so that the gestures' cancel and end handlers do nothing. */
+  self->drawing_stroke = FALSE;
+  gtk_event_controller_reset (GTK_EVENT_CONTROLLER (self->stylus));
+  gtk_event_controller_reset (GTK_EVENT_CONTROLLER (self->drag));
+  ink_drawing_end_stroke (self->drawing);
 }
 
 /* ---- Stylus ---- */
@@ -311,18 +336,22 @@ on_cancel (GtkGesture *gesture, GdkEventSequence *sequence, InklingCanvas *self)
 
 /* ---- Rendering ---- */
 
-static GdkTexture *
+static cairo_surface_t *
 inkling_canvas_render (InklingCanvas *self, int width, int height, int scale)
 {
-  g_autoptr (GBytes) bytes = NULL;
   InkRenderOptions options = ink_render_options_default ();
   GtkStyleContext *style = gtk_widget_get_style_context (GTK_WIDGET (self));
+  cairo_surface_t *surface =
+    cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale, height * scale);
   GdkRGBA color;
   guint32 argb;
-  size_t stride = (size_t) width * scale * 4;
-  guint8 *pixels = g_malloc0 (stride * (size_t) (height * scale));
   InkError err;
 
+  if (cairo_surface_status (surface) != CAIRO_STATUS_SUCCESS) {
+    g_warning ("Cannot draw the strokes: %s",
+               cairo_status_to_string (cairo_surface_status (surface)));
+    return surface;
+  }
   gtk_style_context_get_color (style, &color);
   argb = ((guint32) (color.alpha * 255) << 24) | ((guint32) (color.red * 255) << 16) |
          ((guint32) (color.green * 255) << 8) | (guint32) (color.blue * 255);
@@ -331,13 +360,15 @@ inkling_canvas_render (InklingCanvas *self, int width, int height, int scale)
   options.canvas_line_width = self->stroke_width;
   options.scale = scale;
 
+  cairo_surface_flush (surface);
   ink_error_clear (&err);
   if (ink_drawing_render_argb32 (self->drawing, &options, argb, width * scale, height * scale,
-                                 stride, pixels, &err) != INK_OK)
+                                 (size_t) cairo_image_surface_get_stride (surface),
+                                 cairo_image_surface_get_data (surface), &err) != INK_OK)
     g_warning ("Cannot draw the strokes: %s", err.message);
-
-  bytes = g_bytes_new_take (pixels, stride * (size_t) (height * scale));
-  return gdk_memory_texture_new (width * scale, height * scale, GDK_MEMORY_DEFAULT, bytes, stride);
+  cairo_surface_mark_dirty (surface);
+  cairo_surface_set_device_scale (surface, scale, scale);
+  return surface;
 }
 
 static void
@@ -347,17 +378,24 @@ inkling_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
   int scale = gtk_widget_get_scale_factor (widget);
+  cairo_t *cr;
 
   if (width <= 0 || height <= 0 || ink_drawing_stroke_count (self->drawing) == 0)
     return;
 
-  if (self->texture != NULL && (gdk_texture_get_width (self->texture) != width * scale ||
-                                gdk_texture_get_height (self->texture) != height * scale))
-    g_clear_object (&self->texture);
-  if (self->texture == NULL)
-    self->texture = inkling_canvas_render (self, width, height, scale);
+  if (self->surface != NULL && (cairo_image_surface_get_width (self->surface) != width * scale ||
+                                cairo_image_surface_get_height (self->surface) != height * scale))
+    g_clear_pointer (&self->surface, cairo_surface_destroy);
+  if (self->surface == NULL)
+    self->surface = inkling_canvas_render (self, width, height, scale);
 
-  gtk_snapshot_append_texture (snapshot, self->texture, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  /* An image surface in a cairo node, not a GdkTexture: GTK 4.8's cairo
+   * renderer converts a texture's every pixel through floats each frame it
+   * draws it (milliseconds at this size), and paints a surface as it is. */
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  cairo_set_source_surface (cr, self->surface, 0, 0);
+  cairo_paint (cr);
+  cairo_destroy (cr);
 }
 
 static void
@@ -367,7 +405,7 @@ inkling_canvas_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
 
   GTK_WIDGET_CLASS (inkling_canvas_parent_class)->css_changed (widget, change);
   /* The ink takes the text colour, which changes with dark mode. */
-  g_clear_object (&self->texture);
+  g_clear_pointer (&self->surface, cairo_surface_destroy);
   gtk_widget_queue_draw (widget);
 }
 
@@ -389,7 +427,7 @@ inkling_canvas_set_stroke_width (InklingCanvas *self, double width)
   if (width == self->stroke_width)
     return;
   self->stroke_width = width;
-  g_clear_object (&self->texture);
+  g_clear_pointer (&self->surface, cairo_surface_destroy);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STROKE_WIDTH]);
 }
@@ -447,9 +485,11 @@ inkling_canvas_undo (InklingCanvas *self)
 {
   g_return_val_if_fail (INKLING_IS_CANVAS (self), FALSE);
 
-  if (self->drawing_stroke || !ink_drawing_undo (self->drawing))
+  /* While drawing: the stroke being drawn is the one undone. */
+  inkling_canvas_stop_stroke (self);
+  if (!ink_drawing_undo (self->drawing))
     return FALSE;
-  inkling_canvas_changed (self, TRUE);
+  inkling_canvas_changed (self);
   return TRUE;
 }
 
@@ -460,7 +500,7 @@ inkling_canvas_redo (InklingCanvas *self)
 
   if (self->drawing_stroke || !ink_drawing_redo (self->drawing))
     return FALSE;
-  inkling_canvas_changed (self, TRUE);
+  inkling_canvas_changed (self);
   return TRUE;
 }
 
@@ -469,15 +509,11 @@ inkling_canvas_clear (InklingCanvas *self)
 {
   g_return_if_fail (INKLING_IS_CANVAS (self));
 
-  if (self->drawing_stroke) {
-    gtk_event_controller_reset (GTK_EVENT_CONTROLLER (self->stylus));
-    gtk_event_controller_reset (GTK_EVENT_CONTROLLER (self->drag));
-    self->drawing_stroke = FALSE;
-  }
+  inkling_canvas_stop_stroke (self);
   if (ink_drawing_stroke_count (self->drawing) == 0 && !ink_drawing_can_redo (self->drawing))
     return;
   ink_drawing_clear (self->drawing);
-  inkling_canvas_changed (self, TRUE);
+  inkling_canvas_changed (self);
 }
 
 const InkDrawing *
@@ -525,7 +561,7 @@ inkling_canvas_dispose (GObject *object)
   InklingCanvas *self = INKLING_CANVAS (object);
 
   g_clear_handle_id (&self->live_id, g_source_remove);
-  g_clear_object (&self->texture);
+  g_clear_pointer (&self->surface, cairo_surface_destroy);
 
   G_OBJECT_CLASS (inkling_canvas_parent_class)->dispose (object);
 }

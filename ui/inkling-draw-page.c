@@ -11,25 +11,18 @@
 #include "inkling-draw-page.h"
 
 #include "inkling-bench.h"
+#include "inkling-guess-row.h"
 #include "inkling-state.h"
 
 #define N_GUESSES 3
-
-typedef struct {
-  GtkWidget *box;
-  GtkLabel *emoji;
-  GtkLabel *name;
-  GtkLabel *percent;
-  GtkLevelBar *bar;
-} GuessRow;
 
 struct _InklingDrawPage {
   AdwBin parent_instance;
 
   /* Template Widgets */
   InklingCanvas *canvas;
+  GtkStack *guesses_stack; /* the hint, or guess_rows */
   GtkBox *guess_rows;
-  GtkLabel *hint_label;
   GtkMenuButton *teach_button;
 
   /* Borrowed References */
@@ -38,10 +31,10 @@ struct _InklingDrawPage {
   /* Owned References */
   GMenu *teach_menu;
 
-  GuessRow rows[N_GUESSES];
-  guint generation;       /* of the latest prediction request */
-  guint pending;          /* requests not answered yet */
-  guint guessed_revision; /* of the canvas, that the shown guesses are for */
+  InklingGuessRow *rows[N_GUESSES]; /* in guess_rows */
+  guint generation;                 /* of the latest prediction request */
+  guint pending;                    /* requests not answered yet */
+  guint guessed_revision;           /* of the canvas, that the shown guesses are for */
   /* Guesses while a stroke is drawn (the canvas's throttled updates): the
    * requests made, the answers shown, and whether those shown are such. */
   guint live_requests;
@@ -72,26 +65,14 @@ inkling_draw_page_show_guesses (InklingDrawPage *self, GPtrArray *guesses)
 {
   guint n = guesses != NULL ? guesses->len : 0;
 
-  for (guint i = 0; i < N_GUESSES; i++) {
-    GuessRow *row = &self->rows[i];
-    const InklingGuess *guess = i < n ? g_ptr_array_index (guesses, i) : NULL;
-    g_autofree char *percent = NULL;
-    g_autofree char *accessible = NULL;
-
-    gtk_widget_set_visible (row->box, guess != NULL);
-    if (guess == NULL)
-      continue;
-    percent = g_strdup_printf ("%.0f%%", guess->probability * 100);
-    accessible =
-      g_strdup_printf ("Guess %u: %s, %.0f percent", i + 1, guess->label, guess->probability * 100);
-    gtk_label_set_text (row->emoji, guess->emoji != NULL ? guess->emoji : "");
-    gtk_label_set_text (row->name, guess->label);
-    gtk_label_set_text (row->percent, percent);
-    gtk_level_bar_set_value (row->bar, CLAMP (guess->probability, 0.0, 1.0));
-    gtk_accessible_update_property (GTK_ACCESSIBLE (row->box), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                    accessible, -1);
-  }
-  gtk_widget_set_visible (GTK_WIDGET (self->hint_label), n == 0);
+  /* A new guess only repaints its row. The rows stay visible (measured)
+   * under the hint, which keeps the page's layout as it is; only a model
+   * with fewer than N_GUESSES classes hides some. */
+  for (guint i = 0; i < n && i < N_GUESSES; i++)
+    inkling_guess_row_set_guess (self->rows[i], i + 1, g_ptr_array_index (guesses, i));
+  for (guint i = 0; n > 0 && i < N_GUESSES; i++)
+    gtk_widget_set_visible (GTK_WIDGET (self->rows[i]), i < n);
+  gtk_stack_set_visible_child_name (self->guesses_stack, n > 0 ? "guesses" : "hint");
 }
 
 static void
@@ -286,21 +267,12 @@ inkling_draw_page_describe (InklingDrawPage *self)
 
   g_return_val_if_fail (INKLING_IS_DRAW_PAGE (self), NULL);
 
-  /* The guesses as the labels show them. */
+  /* The guesses as the rows show them. */
   g_variant_builder_init (&guesses, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; i < N_GUESSES; i++) {
-    GuessRow *row = &self->rows[i];
-    GVariantDict guess;
-
-    if (!gtk_widget_get_visible (row->box))
-      continue;
-    g_variant_dict_init (&guess, NULL);
-    g_variant_dict_insert (&guess, "label", "s", gtk_label_get_text (row->name));
-    g_variant_dict_insert (&guess, "emoji", "s", gtk_label_get_text (row->emoji));
-    g_variant_dict_insert (&guess, "percent", "s", gtk_label_get_text (row->percent));
-    g_variant_dict_insert (&guess, "confidence", "d", gtk_level_bar_get_value (row->bar));
-    g_variant_builder_add_value (&guesses, g_variant_dict_end (&guess));
-  }
+  for (guint i = 0; i < N_GUESSES; i++)
+    if (gtk_stack_get_visible_child (self->guesses_stack) == GTK_WIDGET (self->guess_rows) &&
+        gtk_widget_get_visible (GTK_WIDGET (self->rows[i])))
+      g_variant_builder_add_value (&guesses, inkling_guess_row_describe (self->rows[i]));
 
   g_variant_dict_init (&dict, NULL);
   g_variant_dict_insert_value (&dict, "guesses", g_variant_builder_end (&guesses));
@@ -324,39 +296,8 @@ static void
 inkling_draw_page_build_rows (InklingDrawPage *self)
 {
   for (guint i = 0; i < N_GUESSES; i++) {
-    GuessRow *row = &self->rows[i];
-    GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-
-    row->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-    gtk_widget_add_css_class (row->box, "guess");
-    gtk_accessible_update_property (GTK_ACCESSIBLE (row->box), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                    "Guess", -1);
-    row->emoji = GTK_LABEL (gtk_label_new (NULL));
-    gtk_widget_add_css_class (GTK_WIDGET (row->emoji), "guess-emoji");
-    row->name = GTK_LABEL (gtk_label_new (NULL));
-    gtk_widget_add_css_class (GTK_WIDGET (row->name), "guess-label");
-    gtk_label_set_xalign (row->name, 0);
-    gtk_label_set_ellipsize (row->name, PANGO_ELLIPSIZE_END);
-    gtk_widget_set_hexpand (GTK_WIDGET (row->name), TRUE);
-    row->percent = GTK_LABEL (gtk_label_new (NULL));
-    gtk_widget_add_css_class (GTK_WIDGET (row->percent), "guess-percent");
-    gtk_widget_add_css_class (GTK_WIDGET (row->percent), "numeric");
-    row->bar = GTK_LEVEL_BAR (gtk_level_bar_new_for_interval (0, 1));
-    gtk_level_bar_set_mode (row->bar, GTK_LEVEL_BAR_MODE_CONTINUOUS);
-    /* No low/high colours: a confidence is not a battery. */
-    gtk_level_bar_remove_offset_value (row->bar, GTK_LEVEL_BAR_OFFSET_LOW);
-    gtk_level_bar_remove_offset_value (row->bar, GTK_LEVEL_BAR_OFFSET_HIGH);
-    gtk_level_bar_remove_offset_value (row->bar, GTK_LEVEL_BAR_OFFSET_FULL);
-    gtk_accessible_update_property (GTK_ACCESSIBLE (row->bar), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                    "Confidence", -1);
-
-    gtk_box_append (GTK_BOX (line), GTK_WIDGET (row->emoji));
-    gtk_box_append (GTK_BOX (line), GTK_WIDGET (row->name));
-    gtk_box_append (GTK_BOX (line), GTK_WIDGET (row->percent));
-    gtk_box_append (GTK_BOX (row->box), line);
-    gtk_box_append (GTK_BOX (row->box), GTK_WIDGET (row->bar));
-    gtk_widget_set_visible (row->box, FALSE);
-    gtk_box_append (self->guess_rows, row->box);
+    self->rows[i] = INKLING_GUESS_ROW (inkling_guess_row_new ());
+    gtk_box_append (self->guess_rows, GTK_WIDGET (self->rows[i]));
   }
 }
 
@@ -384,8 +325,8 @@ inkling_draw_page_class_init (InklingDrawPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/inkling/Inkling/inkling-draw-page.ui");
   gtk_widget_class_bind_template_child (widget_class, InklingDrawPage, canvas);
+  gtk_widget_class_bind_template_child (widget_class, InklingDrawPage, guesses_stack);
   gtk_widget_class_bind_template_child (widget_class, InklingDrawPage, guess_rows);
-  gtk_widget_class_bind_template_child (widget_class, InklingDrawPage, hint_label);
   gtk_widget_class_bind_template_child (widget_class, InklingDrawPage, teach_button);
 }
 

@@ -43,7 +43,8 @@ inkling_guess_row_set_guess (InklingGuessRow *self, guint rank, const InklingGue
 
   probability = CLAMP (guess->probability, 0.0, 1.0);
   percent = g_strdup_printf ("%.0f%%", probability * 100);
-  accessible = g_strdup_printf ("Guess %u: %s, %.0f percent", rank, guess->label, probability * 100);
+  accessible =
+    g_strdup_printf ("Guess %u: %s, %.0f percent", rank, guess->label, probability * 100);
   gtk_inscription_set_text (self->emoji, guess->emoji != NULL ? guess->emoji : "");
   gtk_inscription_set_text (self->name, guess->label);
   gtk_inscription_set_text (self->percent, percent);

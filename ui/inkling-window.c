@@ -54,6 +54,7 @@ struct _InklingWindow {
   GPtrArray *toasts; /* the last toasts' texts, oldest first (for the state file) */
 
   guint state_id;
+  guint layouts; /* of the surface, counted for the state file */
   gboolean presenting;
 };
 
@@ -718,6 +719,7 @@ inkling_window_describe (InklingWindow *self)
   g_variant_dict_insert (&dict, "page", "s", page != NULL ? page : "");
   g_variant_dict_insert (&dict, "presenter", "b", self->presenting);
   g_variant_dict_insert (&dict, "fullscreen", "b", gtk_window_is_fullscreen (GTK_WINDOW (self)));
+  g_variant_dict_insert (&dict, "layouts", "u", self->layouts);
   if (self->manager != NULL) {
     g_variant_dict_insert (&dict, "busy", "b", inkling_model_manager_get_busy (self->manager));
     g_variant_dict_insert_value (&dict, "draw", inkling_draw_page_describe (self->draw_page));
@@ -737,6 +739,22 @@ inkling_window_describe (InklingWindow *self)
       &dict, "preferences",
       inkling_preferences_window_describe (inkling_application_get_preferences (app)));
   return g_variant_dict_end (&dict);
+}
+
+/* Each relayout of the whole window: the toplevel computes its size again
+ * (under X11 with round trips to the server). The tests check that new
+ * guesses cause none. */
+static void
+on_compute_size (GdkToplevel *toplevel, GdkToplevelSize *size, InklingWindow *self)
+{
+  self->layouts++;
+}
+
+static void
+on_realize_count_layouts (GtkWidget *widget, gpointer user_data)
+{
+  g_signal_connect_object (gtk_native_get_surface (GTK_NATIVE (widget)), "compute-size",
+                           G_CALLBACK (on_compute_size), widget, 0);
 }
 
 static gboolean
@@ -905,5 +923,6 @@ inkling_window_init (InklingWindow *self)
   if (state_file != NULL && state_file[0] != '\0') {
     self->state_file = g_strdup (state_file);
     self->state_id = g_timeout_add (STATE_INTERVAL_MS, inkling_window_write_state, self);
+    g_signal_connect_after (self, "realize", G_CALLBACK (on_realize_count_layouts), NULL);
   }
 }
