@@ -321,72 +321,99 @@ test_requirements (void)
   ink_model_free (m);
 }
 
-static void
-test_rollback_reset (void)
-{
-  char *dir = ink_test_tmpdir_new ();
-  g_autofree char *bundled = g_build_filename (dir, "bundled.inkmodel", NULL);
-  g_autofree char *store_dir = g_build_filename (dir, "store", NULL);
-  Observer o = {g_ptr_array_new_with_free_func (g_free), 0, FALSE};
-  InkError err = {0};
-  InkModel *m = make_model (0);
+/* A store in a temporary folder (its bundled model answers 0) and an
+ * updater on it that applies the examples through o and logs to o. Its
+ * manifest is never fetched: the tests install models in the store as the
+ * updater does. */
+typedef struct {
+  char *dir;
+  Observer o;
   InkModelStore *store;
-  InkRemoteConfig c;
   InkRemote *remote;
-  InkRemoteStatus s;
+} Fixture;
 
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autofree char *bundled = NULL;
+  g_autofree char *store_dir = NULL;
+  InkModel *m = make_model (0);
+  InkError err = {0};
+  InkRemoteConfig c;
+
+  f->dir = ink_test_tmpdir_new ();
+  f->o.log = g_ptr_array_new_with_free_func (g_free);
+  bundled = g_build_filename (f->dir, "bundled.inkmodel", NULL);
+  store_dir = g_build_filename (f->dir, "store", NULL);
   ink_assert_ok (ink_model_save (m, bundled, &err), &err);
   ink_model_free (m);
-  store = ink_model_store_open (store_dir, bundled, &err);
-  g_assert_nonnull (store);
+  f->store = ink_model_store_open (store_dir, bundled, &err);
+  g_assert_nonnull (f->store);
   ink_remote_config_init (&c);
   c.manifest_url = "http://127.0.0.1:9/manifest.json";
   c.personalize = on_personalize;
-  c.personalize_data = &o;
+  c.personalize_data = &f->o;
   c.log = on_log;
-  c.log_data = &o;
-  remote = ink_remote_new (store, &c, &err);
-  g_assert_nonnull (remote);
+  c.log_data = &f->o;
+  f->remote = ink_remote_new (f->store, &c, &err);
+  g_assert_nonnull (f->remote);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  ink_remote_free (f->remote);
+  ink_model_store_free (f->store);
+  g_ptr_array_unref (f->o.log);
+  ink_test_tmpdir_free (f->dir);
+}
+
+static void
+test_rollback_reset (Fixture *f, gconstpointer data)
+{
+  InkError err = {0};
+  InkModel *m;
+  InkRemoteStatus s;
 
   /* Nothing to roll back to. */
-  g_assert_cmpint (ink_remote_rollback (remote, &err), ==, INK_ERR_INVALID_ARGUMENT);
-  g_assert_true (logged (&o, INK_ACTIVITY_ROLLBACK, INK_ACTIVITY_ERROR, "no previous model"));
+  g_assert_cmpint (ink_remote_rollback (f->remote, &err), ==, INK_ERR_INVALID_ARGUMENT);
+  g_assert_true (logged (&f->o, INK_ACTIVITY_ROLLBACK, INK_ACTIVITY_ERROR, "no previous model"));
 
   /* Two models installed (as the updater's install step does it). */
   for (int v = 1; v <= 2; v++) {
     InkModelStoreEntry entry = {.id = "m", .version = v == 1 ? "1" : "2"};
 
     m = make_model (v);
-    ink_assert_ok (ink_model_store_install (store, &entry, m, NULL, &err), &err);
+    ink_assert_ok (ink_model_store_install (f->store, &entry, m, NULL, &err), &err);
     ink_model_free (m);
   }
-  g_assert_cmpfloat (active_answer (store), ==, 2);
+  g_assert_cmpfloat (active_answer (f->store), ==, 2);
 
   /* Rollback: 1 is active, with the examples applied again; 2 is skipped. */
-  ink_assert_ok (ink_remote_rollback (remote, &err), &err);
-  g_assert_cmpint (o.personalized, ==, 1);
-  g_assert_cmpfloat (active_answer (store), ==, 101);
-  g_assert_true (logged (&o, INK_ACTIVITY_ROLLBACK, INK_ACTIVITY_INFO, "rolling back"));
-  g_assert_true (logged (&o, INK_ACTIVITY_PERSONALIZE, INK_ACTIVITY_INFO, "examples"));
-  g_assert_true (logged (&o, INK_ACTIVITY_ACTIVATE, INK_ACTIVITY_INFO, "m 1 is now active"));
-  ink_remote_get_status (remote, &s);
+  ink_assert_ok (ink_remote_rollback (f->remote, &err), &err);
+  g_assert_cmpint (f->o.personalized, ==, 1);
+  g_assert_cmpfloat (active_answer (f->store), ==, 101);
+  g_assert_true (logged (&f->o, INK_ACTIVITY_ROLLBACK, INK_ACTIVITY_INFO, "rolling back"));
+  g_assert_true (logged (&f->o, INK_ACTIVITY_PERSONALIZE, INK_ACTIVITY_INFO, "examples"));
+  g_assert_true (logged (&f->o, INK_ACTIVITY_ACTIVATE, INK_ACTIVITY_INFO, "m 1 is now active"));
+  ink_remote_get_status (f->remote, &s);
   g_assert_cmpstr (s.active.version, ==, "1");
   g_assert_cmpstr (s.previous.version, ==, "2");
   g_assert_cmpstr (s.skipped_id, ==, "m");
   g_assert_cmpstr (s.skipped_version, ==, "2");
 
   /* A failing personalization fails the reset; the active model stays. */
-  o.fail = TRUE;
-  g_assert_cmpint (ink_remote_reset (remote, &err), ==, INK_ERR_UNSUPPORTED);
-  g_assert_true (logged (&o, INK_ACTIVITY_PERSONALIZE, INK_ACTIVITY_ERROR, "do not fit"));
-  g_assert_cmpfloat (active_answer (store), ==, 101);
-  o.fail = FALSE;
+  f->o.fail = TRUE;
+  g_assert_cmpint (ink_remote_reset (f->remote, &err), ==, INK_ERR_UNSUPPORTED);
+  g_assert_true (logged (&f->o, INK_ACTIVITY_PERSONALIZE, INK_ACTIVITY_ERROR, "do not fit"));
+  g_assert_cmpfloat (active_answer (f->store), ==, 101);
+  f->o.fail = FALSE;
 
   /* Reset: the bundled model with the examples; the skip is forgotten. */
-  ink_assert_ok (ink_remote_reset (remote, &err), &err);
-  g_assert_cmpfloat (active_answer (store), ==, 100);
-  g_assert_true (logged (&o, INK_ACTIVITY_RESET, INK_ACTIVITY_INFO, "resetting"));
-  ink_remote_get_status (remote, &s);
+  ink_assert_ok (ink_remote_reset (f->remote, &err), &err);
+  g_assert_cmpfloat (active_answer (f->store), ==, 100);
+  g_assert_true (logged (&f->o, INK_ACTIVITY_RESET, INK_ACTIVITY_INFO, "resetting"));
+  ink_remote_get_status (f->remote, &s);
   g_assert_cmpint (s.active.source, ==, INK_MODEL_SOURCE_BUNDLED);
   g_assert_cmpstr (s.previous.version, ==, "1");
   g_assert_null (s.skipped_id);
@@ -396,91 +423,62 @@ test_rollback_reset (void)
     InkActivityEntry *entries = NULL;
     size_t n = 0;
 
-    ink_assert_ok (ink_activity_read (store, 0, &entries, &n, &err), &err);
-    g_assert_cmpuint (n, ==, o.log->len);
+    ink_assert_ok (ink_activity_read (f->store, 0, &entries, &n, &err), &err);
+    g_assert_cmpuint (n, ==, f->o.log->len);
     free (entries);
   }
-  ink_remote_free (remote);
-  ink_model_store_free (store);
-  g_ptr_array_unref (o.log);
-  ink_test_tmpdir_free (dir);
 }
 
 /* A model opened from a file (installed in the store by the app, not by
  * the updater): the updater rolls back from it and to it like any other
  * installed model, and its status says where it came from. */
 static void
-test_opened_file (void)
+test_opened_file (Fixture *f, gconstpointer data)
 {
-  char *dir = ink_test_tmpdir_new ();
-  g_autofree char *bundled = g_build_filename (dir, "bundled.inkmodel", NULL);
-  g_autofree char *store_dir = g_build_filename (dir, "store", NULL);
   g_autofree char *json = NULL;
-  Observer o = {g_ptr_array_new_with_free_func (g_free), 0, FALSE};
   InkModelStoreEntry downloaded = {.id = "m", .version = "2", .url = "https://x.example/m.mlmodel"};
   InkModelStoreEntry opened = {.id = "file-mine",
                                .version = "9",
                                .url = "file:///home/someone/mine.mlmodel",
                                .origin = INK_MODEL_ORIGIN_FILE};
   InkError err = {0};
-  InkModel *m = make_model (0);
-  InkModelStore *store;
-  InkRemoteConfig c;
-  InkRemote *remote;
+  InkModel *m;
   InkRemoteStatus s;
 
-  ink_assert_ok (ink_model_save (m, bundled, &err), &err);
-  ink_model_free (m);
-  store = ink_model_store_open (store_dir, bundled, &err);
-  g_assert_nonnull (store);
-  ink_remote_config_init (&c);
-  c.manifest_url = "http://127.0.0.1:9/manifest.json";
-  c.personalize = on_personalize;
-  c.personalize_data = &o;
-  c.log = on_log;
-  c.log_data = &o;
-  remote = ink_remote_new (store, &c, &err);
-  g_assert_nonnull (remote);
-
   m = make_model (2);
-  ink_assert_ok (ink_model_store_install (store, &downloaded, m, NULL, &err), &err);
+  ink_assert_ok (ink_model_store_install (f->store, &downloaded, m, NULL, &err), &err);
   ink_model_free (m);
   m = make_model (9);
-  ink_assert_ok (ink_model_store_install (store, &opened, m, NULL, &err), &err);
+  ink_assert_ok (ink_model_store_install (f->store, &opened, m, NULL, &err), &err);
   ink_model_free (m);
-  ink_remote_get_status (remote, &s);
+  ink_remote_get_status (f->remote, &s);
   g_assert_cmpint (s.active.origin, ==, INK_MODEL_ORIGIN_FILE);
-  json = ink_remote_status_to_json (remote);
+  json = ink_remote_status_to_json (f->remote);
   g_assert_true (g_regex_match_simple ("\"origin\":\\s*\"file\"", json, 0, 0));
 
   /* Rolled back from: the downloaded model runs; the opened one is the
    * previous, still from a file. */
-  ink_assert_ok (ink_remote_rollback (remote, &err), &err);
-  g_assert_cmpfloat (active_answer (store), ==, 102);
-  ink_remote_get_status (remote, &s);
+  ink_assert_ok (ink_remote_rollback (f->remote, &err), &err);
+  g_assert_cmpfloat (active_answer (f->store), ==, 102);
+  ink_remote_get_status (f->remote, &s);
   g_assert_cmpstr (s.active.id, ==, "m");
   g_assert_cmpint (s.active.origin, ==, INK_MODEL_ORIGIN_SERVER);
   g_assert_cmpstr (s.previous.id, ==, "file-mine");
   g_assert_cmpint (s.previous.origin, ==, INK_MODEL_ORIGIN_FILE);
   /* Rolled back to: it runs again, with the examples applied. */
-  ink_assert_ok (ink_remote_rollback (remote, &err), &err);
-  g_assert_cmpfloat (active_answer (store), ==, 109);
-  ink_remote_get_status (remote, &s);
+  ink_assert_ok (ink_remote_rollback (f->remote, &err), &err);
+  g_assert_cmpfloat (active_answer (f->store), ==, 109);
+  ink_remote_get_status (f->remote, &s);
   g_assert_cmpstr (s.active.id, ==, "file-mine");
   g_assert_cmpint (s.active.origin, ==, INK_MODEL_ORIGIN_FILE);
   g_assert_true (
-    logged (&o, INK_ACTIVITY_ACTIVATE, INK_ACTIVITY_INFO, "file-mine 9 is now active"));
+    logged (&f->o, INK_ACTIVITY_ACTIVATE, INK_ACTIVITY_INFO, "file-mine 9 is now active"));
   /* Reset: the bundled model; the opened one is kept for rollback. */
-  ink_assert_ok (ink_remote_reset (remote, &err), &err);
-  ink_remote_get_status (remote, &s);
+  ink_assert_ok (ink_remote_reset (f->remote, &err), &err);
+  ink_remote_get_status (f->remote, &s);
   g_assert_cmpint (s.active.source, ==, INK_MODEL_SOURCE_BUNDLED);
   g_assert_cmpstr (s.previous.id, ==, "file-mine");
   g_assert_cmpint (s.previous.origin, ==, INK_MODEL_ORIGIN_FILE);
-
-  ink_remote_free (remote);
-  ink_model_store_free (store);
-  g_ptr_array_unref (o.log);
-  ink_test_tmpdir_free (dir);
 }
 
 int
@@ -493,7 +491,9 @@ main (int argc, char **argv)
   g_test_add_func ("/remote/activity-file", test_activity_file);
   g_test_add_func ("/remote/config", test_config);
   g_test_add_func ("/remote/requirements", test_requirements);
-  g_test_add_func ("/remote/rollback-reset", test_rollback_reset);
-  g_test_add_func ("/remote/opened-file", test_opened_file);
+  g_test_add ("/remote/rollback-reset", Fixture, NULL, fixture_set_up, test_rollback_reset,
+              fixture_tear_down);
+  g_test_add ("/remote/opened-file", Fixture, NULL, fixture_set_up, test_opened_file,
+              fixture_tear_down);
   return g_test_run ();
 }

@@ -5,7 +5,7 @@
 # D-Bus, the test state file the app writes when $INKLING_TEST_STATE_FILE
 # is set, screenshots, and strokes drawn with xdotool as real pointer
 # events; the drawings and checks the flow tests share (test-flows.py,
-# test-model-flows.py).
+# test-model-flows.py), and the restart that checks what a first run kept.
 #
 # SPDX-License-Identifier: MIT
 
@@ -532,6 +532,21 @@ def quit_app(tap, app, what):
     tap.ok(status == 0, f'{what}: app.quit exits with status 0', f'exit status {status}')
     if status != 0:
         tap.diag(app.log())
+
+
+def after_restart(tap, app_path, env, artifacts, name, check):
+    """Starts the app again in a first run's environment (logging as
+    start_app does, under NAME), calls check(app, state) with its state to
+    test what the first run kept, and quits it; the app is stopped whatever
+    happens. Its checks are named 'after a restart: ...'."""
+    app = start_app(tap, app_path, env, artifacts, name, 'after a restart')
+    if app is None:
+        return
+    try:
+        check(app, app.state())
+        quit_app(tap, app, 'after a restart')
+    finally:
+        app.stop()
 
 
 def compile_schema(schema, home, overrides=None):

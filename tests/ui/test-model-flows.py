@@ -492,12 +492,7 @@ def first_run(tap, args, env, folder):
 
 
 def second_run(tap, args, env, kept):
-    app = u.start_app(tap, args.app, env, args.artifacts, 'model-flows-second-run',
-                      'after a restart')
-    if app is None:
-        return
-    try:
-        state = app.state()
+    def check(app, state):
         imgs = state['images']
         tap.ok(imgs['epochs'] == 12 and abs(imgs['learning-rate'] - 0.05) < 1e-9,
                'after a restart: epochs 12 and learning rate 0.05 are kept (GSettings)',
@@ -510,9 +505,8 @@ def second_run(tap, args, env, kept):
         tap.ok(sorted(i['name'] for i in imgs['images']) == kept['images'],
                'after a restart: the imported and pasted images are kept')
         u.draw_and_guess(tap, app, hourglass(0.5), 'hourglass', 'after a restart')
-        u.quit_app(tap, app, 'after a restart')
-    finally:
-        app.stop()
+
+    u.after_restart(tap, args.app, env, args.artifacts, 'model-flows-second-run', check)
 
 
 def main():

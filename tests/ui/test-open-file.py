@@ -168,18 +168,12 @@ def first_run(tap, args, env, first, second, folder):
 
 
 def second_run(tap, args, env, kept):
-    app = u.start_app(tap, args.app, env, args.artifacts, 'open-file-second-run',
-                      'after a restart')
-    if app is None:
-        return
-    try:
-        state = app.state()
+    def check(app, state):
         tap.ok({k: state['model'][k] for k in ('source', 'updated')} == kept,
                'after a restart: the opened model runs, still shown as opened from its file',
                f'{model_info(state)}; before {kept}')
-        u.quit_app(tap, app, 'after a restart')
-    finally:
-        app.stop()
+
+    u.after_restart(tap, args.app, env, args.artifacts, 'open-file-second-run', check)
 
 
 def main():
