@@ -30,6 +30,15 @@ struct InkKnn {
   size_t cap_sample_class;
   bool has_default;
   InkLabels default_label; /* one entry when has_default */
+  /* A compact copy of the examples, derived (never saved): row i is int8
+   * codes c (cstride bytes: dims rounded up to 32, zero-padded) times
+   * cscale[i], a power of two, so exactly representable in double;
+   * cnorm2[i] is its exact squared norm and cerr[i] bounds, rounded up,
+   * the true Euclidean ||example - row||. Examples holding a value that
+   * is not finite count in n_nonfinite (then every scan is exact). */
+  int8_t *compact;
+  double *cscale, *cnorm2, *cerr;
+  size_t ccap, cstride, n_nonfinite;
 };
 
 /* Neighbours are considered in chunks; k is capped so votes stay cheap. */
@@ -96,6 +105,105 @@ ink_knn_set_default_label_int64 (InkModel *m, int64_t label)
     return INK_ERR_NO_MEMORY;
   knn->has_default = true;
   return INK_OK;
+}
+
+/* Makes room for n rows in the compact copy. */
+static bool
+compact_reserve (InkKnn *knn, size_t n)
+{
+  size_t cap = knn->cap > n ? knn->cap : n;
+  int8_t *c;
+  double *s;
+
+  knn->cstride = (knn->dims + 31) / 32 * 32;
+  if (n <= knn->ccap)
+    return true;
+  if (cap > SIZE_MAX / knn->cstride || cap > SIZE_MAX / sizeof *s)
+    return false;
+  c = realloc (knn->compact, cap * knn->cstride);
+  if (c == NULL)
+    return false;
+  knn->compact = c;
+  s = realloc (knn->cscale, cap * sizeof *s);
+  if (s == NULL)
+    return false;
+  knn->cscale = s;
+  s = realloc (knn->cnorm2, cap * sizeof *s);
+  if (s == NULL)
+    return false;
+  knn->cnorm2 = s;
+  s = realloc (knn->cerr, cap * sizeof *s);
+  if (s == NULL)
+    return false;
+  knn->cerr = s;
+  knn->ccap = cap;
+  return true;
+}
+
+static bool
+row_finite (const float *x, size_t dims)
+{
+  for (size_t j = 0; j < dims; j++) {
+    if (!isfinite (x[j]))
+      return false;
+  }
+  return true;
+}
+
+/* Quantizes x (n finite floats) to codes of at most limit in magnitude
+ * times 2^ex, the smallest such power of two (at least 2^-149), into c;
+ * returns 2^ex and sets *norm2 to the codes' exact squared norm times
+ * 2^2ex and *err to a bound on ||x - codes 2^ex||. */
+static double
+quantize (const float *x, size_t n, double limit, int8_t *c8, int16_t *c16, double *norm2,
+          double *err)
+{
+  double max = 0.0, e2 = 0.0, sq = 0.0;
+  int p = 0, ex;
+
+  for (size_t j = 0; j < n; j++) {
+    if (fabs ((double) x[j]) > max)
+      max = fabs ((double) x[j]);
+  }
+  (void) frexp (max, &p);
+  ex = p - (int) ceil (log2 (limit + 1.0));
+  if (max > 0.0 && ldexp (max, -ex) > limit)
+    ex++;
+  if (ex < -149)
+    ex = -149;
+  for (size_t j = 0; j < n; j++) {
+    double v = rint (ldexp ((double) x[j], -ex)), d;
+    v = v > limit ? limit : v < -limit ? -limit : v;
+    if (c8 != NULL)
+      c8[j] = (int8_t) v;
+    else
+      c16[j] = (int16_t) v;
+    d = (double) x[j] - ldexp (v, ex); /* exact: under 24 significant bits */
+    e2 += d * d;
+    sq += v * v; /* exact: an integer below 2^53 */
+  }
+  *norm2 = ldexp (sq, 2 * ex);
+  *err = sqrt (e2) * (1.0 + 1e-12) + 1e-300;
+  return ldexp (1.0, ex);
+}
+
+/* Fills compact row i from example i; false when the example holds a
+ * value that is not finite. */
+static bool
+compact_row (InkKnn *knn, size_t i)
+{
+  const float *x = knn->samples + i * knn->dims;
+  int8_t *c = knn->compact + i * knn->cstride;
+
+  memset (c, 0, knn->cstride);
+  if (!row_finite (x, knn->dims)) {
+    knn->cscale[i] = 1.0;
+    knn->cnorm2[i] = 0.0;
+    knn->cerr[i] = INFINITY;
+    return false;
+  }
+  knn->cscale[i] = quantize (x, knn->dims, 127.0, c, NULL, &knn->cnorm2[i], &knn->cerr[i]);
+  return true;
 }
 
 /* Makes mapped samples writable before the first change. */
@@ -172,7 +280,7 @@ add_example (InkModel *m, const float *vector, const char *slabel, int64_t ilabe
       return ink_error_set (err, INK_ERR_INVALID_ARGUMENT,
                             "an example's value %zu is not a finite number", j);
   }
-  if (!own_samples (knn) || !grow_samples (knn))
+  if (!own_samples (knn) || !grow_samples (knn) || !compact_reserve (knn, knn->n + 1))
     return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
   ink_model_changed (m);
   ok = slabel != NULL ? ink_labels_append_string (&knn->sample_labels, slabel)
@@ -183,6 +291,8 @@ add_example (InkModel *m, const float *vector, const char *slabel, int64_t ilabe
     return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
   }
   memcpy (knn->samples + knn->n * knn->dims, vector, knn->dims * sizeof *vector);
+  if (!compact_row (knn, knn->n))
+    knn->n_nonfinite++;
   knn->n++;
   return INK_OK;
 }
@@ -235,7 +345,7 @@ ink_knn_remove_examples (InkModel *m, const bool *remove, InkError *err)
 {
   InkKnn *knn = knn_of (m);
   InkLabels kept_labels = {.is_int64 = knn != NULL && knn->sample_labels.is_int64};
-  size_t kept = 0;
+  size_t kept = 0, nonfinite = 0;
 
   if (knn == NULL || remove == NULL)
     return ink_error_set (err, INK_ERR_INVALID_ARGUMENT, "examples are removed from a k-NN");
@@ -259,9 +369,16 @@ ink_knn_remove_examples (InkModel *m, const bool *remove, InkError *err)
   for (size_t i = 0; i < knn->n; i++) {
     if (remove[i])
       continue;
-    if (kept != i)
+    if (kept != i) {
       memmove (knn->samples + kept * knn->dims, knn->samples + i * knn->dims,
                knn->dims * sizeof *knn->samples);
+      memcpy (knn->compact + kept * knn->cstride, knn->compact + i * knn->cstride, knn->cstride);
+      knn->cscale[kept] = knn->cscale[i];
+      knn->cnorm2[kept] = knn->cnorm2[i];
+      knn->cerr[kept] = knn->cerr[i];
+    }
+    if (!isfinite (knn->cerr[kept]) && !row_finite (knn->samples + kept * knn->dims, knn->dims))
+      nonfinite++;
     kept++;
   }
   ink_labels_clear (&knn->sample_labels);
@@ -269,6 +386,7 @@ ink_knn_remove_examples (InkModel *m, const bool *remove, InkError *err)
   ink_labels_clear (&knn->classes);
   knn->classes.is_int64 = kept_labels.is_int64;
   knn->n = kept;
+  knn->n_nonfinite = nonfinite;
   for (size_t i = 0; i < kept; i++) {
     if (!index_class (knn, i))
       return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
@@ -402,10 +520,52 @@ distances_avx2 (const float *x, const float *samples, size_t n, size_t dims, flo
 }
 #endif
 
-/* Squared distances from x to rows [0, n) of samples: with AVX-512 or
- * AVX2 when the processor has them (chosen once), else portable code. */
-static void
-distances (const float *x, const float *samples, size_t n, size_t dims, float *d)
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The dot products of q (int16, stride values) with compact rows [0, n)
+ * (int8, stride values, a multiple of 32), exact in int32 while stride <=
+ * 512, into dot. */
+__attribute__ ((target ("avx512f,avx512bw"))) static void
+compact_dots_avx512 (const int16_t *q, const int8_t *codes, size_t n, size_t stride, int32_t *dot)
+{
+  for (size_t i = 0; i < n; i++) {
+    const int8_t *c = codes + i * stride;
+    __m512i a = _mm512_setzero_si512 ();
+    for (size_t j = 0; j < stride; j += 32) {
+      __m512i cw = _mm512_cvtepi8_epi16 (_mm256_loadu_si256 ((const void *) (c + j)));
+      a = _mm512_add_epi32 (a, _mm512_madd_epi16 (cw, _mm512_loadu_si512 ((const void *) (q + j))));
+    }
+    dot[i] = _mm512_reduce_add_epi32 (a);
+  }
+}
+
+__attribute__ ((target ("avx2"))) static void
+compact_dots_avx2 (const int16_t *q, const int8_t *codes, size_t n, size_t stride, int32_t *dot)
+{
+  for (size_t i = 0; i < n; i++) {
+    const int8_t *c = codes + i * stride;
+    __m256i a0 = _mm256_setzero_si256 (), a1 = a0;
+    __m128i h;
+    for (size_t j = 0; j < stride; j += 32) {
+      __m256i c0 = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const void *) (c + j)));
+      __m256i c1 = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const void *) (c + j + 16)));
+      a0 =
+        _mm256_add_epi32 (a0, _mm256_madd_epi16 (c0, _mm256_loadu_si256 ((const void *) (q + j))));
+      a1 = _mm256_add_epi32 (
+        a1, _mm256_madd_epi16 (c1, _mm256_loadu_si256 ((const void *) (q + j + 16))));
+    }
+    a0 = _mm256_add_epi32 (a0, a1);
+    h = _mm_add_epi32 (_mm256_castsi256_si128 (a0), _mm256_extracti128_si256 (a0, 1));
+    h = _mm_add_epi32 (h, _mm_unpackhi_epi64 (h, h));
+    h = _mm_add_epi32 (h, _mm_shuffle_epi32 (h, 1));
+    dot[i] = _mm_cvtsi128_si32 (h);
+  }
+}
+#endif
+
+/* The SIMD level: 2 AVX-512, 1 AVX2 and FMA, 0 portable code; chosen once,
+ * capped by INKLING_SIMD=generic or avx2. */
+static int
+simd_level (void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
   /* Atomic: predictions on several threads may ask at once on first use. */
@@ -426,6 +586,20 @@ distances (const float *x, const float *samples, size_t n, size_t dims, float *d
       l = 1;
     atomic_store_explicit (&level, l, memory_order_relaxed);
   }
+  return l;
+#else
+  return 0;
+#endif
+}
+
+/* Squared distances from x to rows [0, n) of samples: with AVX-512 or
+ * AVX2 when the processor has them, else portable code. */
+static void
+distances (const float *x, const float *samples, size_t n, size_t dims, float *d)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  int l = simd_level ();
+
   if (l == 2) {
     distances_avx512 (x, samples, n, dims, d);
     return;
@@ -439,16 +613,136 @@ distances (const float *x, const float *samples, size_t n, size_t dims, float *d
     d[i] = squared_distance (x, samples + i * dims, dims);
 }
 
+/* Dot products of q (int16, padded to the stride) with the compact rows. */
+static void
+compact_dots (const InkKnn *knn, const int16_t *q, int32_t *dot)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  int l = simd_level ();
+
+  if (l == 2 && __builtin_cpu_supports ("avx512bw")) {
+    compact_dots_avx512 (q, knn->compact, knn->n, knn->cstride, dot);
+    return;
+  }
+  if (l >= 1) {
+    compact_dots_avx2 (q, knn->compact, knn->n, knn->cstride, dot);
+    return;
+  }
+#endif
+  for (size_t i = 0; i < knn->n; i++) {
+    const int8_t *c = knn->compact + i * knn->cstride;
+    int32_t a = 0;
+    for (size_t j = 0; j < knn->dims; j++)
+      a += (int32_t) c[j] * q[j];
+    dot[i] = a;
+  }
+}
+
 /* Distances are computed a block of examples at a time (on the stack). */
 #define KNN_BLOCK 256
+
+/* The compact scan pays from this many examples on. */
+#define KNN_COMPACT_MIN 256
+
+/* nearest () through the compact copy, with the same result. The query q
+ * is quantized too (int16 codes times a power of two: q'), so each
+ * ||q' - x'||^2 = |q'|^2 - 2 q'.x' + |x'|^2 comes from an exact integer
+ * dot product, within a relative 1e-15 in double; by the triangle
+ * inequality the true distance D to x is within cerr + qerr of
+ * ||q' - x'||. The exact squared distance E, a float sum of positive
+ * terms, is within gamma D^2 + eta of D^2. Of the k smallest upper bounds
+ * on D the largest, U*, bounds the k-th smallest E; an example whose
+ * lower bound exceeds what that allows is not among the k nearest, and
+ * the others are scanned exactly, in order, as nearest () does. Returns
+ * SIZE_MAX when it does not apply. */
+static size_t
+nearest_compact (const InkKnn *knn, const float *x, size_t k, float *best_d, size_t *best_i)
+{
+  size_t n = knn->n, found = 0;
+  double gamma = 2.0 * (double) (knn->dims + 8) * ldexp (1.0, -24);
+  double eta = (double) (knn->dims + 8) * ldexp (1.0, -147);
+  double up = 1.0 + 1e-12, ustar2 = INFINITY, qscale, qnorm2, qerr, t;
+  double *ub, *lo;
+  int32_t *dot;
+  int16_t *q;
+
+  if (n < KNN_COMPACT_MIN || k * 8 > n || knn->n_nonfinite > 0 || knn->compact == NULL ||
+      knn->cstride > 512 || !row_finite (x, knn->dims))
+    return SIZE_MAX;
+  ub = malloc ((k + n) * sizeof *ub + n * sizeof *dot + knn->cstride * sizeof *q);
+  if (ub == NULL)
+    return SIZE_MAX;
+  lo = ub + k;
+  dot = (int32_t *) (void *) (lo + n);
+  q = (int16_t *) (void *) (dot + n);
+  memset (q, 0, knn->cstride * sizeof *q);
+  qscale = quantize (x, knn->dims, 32767.0, NULL, q, &qnorm2, &qerr);
+  compact_dots (knn, q, dot);
+
+  /* Bounds on each D; the k smallest upper bounds, ascending. */
+  for (size_t i = 0; i < n; i++) {
+    double cross = 2.0 * qscale * knn->cscale[i] * (double) dot[i];
+    double a = qnorm2 - cross + knn->cnorm2[i];
+    double slack = 1e-15 * (qnorm2 + fabs (cross) + knn->cnorm2[i]) + 1e-300;
+    double hi = a + slack, reach = knn->cerr[i] + qerr, u, lo_d;
+    size_t pos;
+    lo_d = a - slack > 0.0 ? sqrt (a - slack) * (1.0 - 1e-12) - reach : -reach;
+    lo[i] = lo_d;
+    if (found == k && hi > ustar2)
+      continue;
+    u = sqrt (hi) * up + reach * up;
+    if (found == k && u >= ub[k - 1])
+      continue;
+    pos = found < k ? found++ : k - 1;
+    while (pos > 0 && ub[pos - 1] > u) {
+      ub[pos] = ub[pos - 1];
+      pos--;
+    }
+    ub[pos] = u;
+    if (found == k)
+      ustar2 = ub[k - 1] * ub[k - 1];
+  }
+  /* Beyond the largest float, E may overflow to infinity: scan exactly. */
+  if (found < k || !(ub[k - 1] * ub[k - 1] * (1.0 + gamma) + eta < 0.5 * FLT_MAX)) {
+    free (ub);
+    return SIZE_MAX;
+  }
+  /* The k-th smallest E is at most U*^2 (1 + gamma) + eta, so each of the
+   * k nearest has D^2 (1 - gamma) - eta <= that: D <= t. */
+  t = sqrt ((ub[k - 1] * ub[k - 1] * (1.0 + gamma) + 2.0 * eta) / (1.0 - gamma)) * up;
+  found = 0;
+  for (size_t i = 0; i < n; i++) {
+    float d;
+    size_t pos;
+    if (lo[i] > t)
+      continue;
+    distances (x, knn->samples + i * knn->dims, 1, knn->dims, &d);
+    if (found == k && d >= best_d[k - 1])
+      continue;
+    pos = found < k ? found++ : k - 1;
+    while (pos > 0 && best_d[pos - 1] > d) {
+      best_d[pos] = best_d[pos - 1];
+      best_i[pos] = best_i[pos - 1];
+      pos--;
+    }
+    best_d[pos] = d;
+    best_i[pos] = i;
+  }
+  free (ub);
+  return found;
+}
 
 /* Finds the k nearest examples, nearest first; an earlier example wins a
  * tie in distance. Returns how many were found (min (k, n)). */
 static size_t
 nearest (const InkKnn *knn, const float *x, size_t k, float *best_d, size_t *best_i)
 {
-  size_t found = 0;
+  size_t found = nearest_compact (knn, x, k, best_d, best_i);
   float block[KNN_BLOCK];
+
+  if (found != SIZE_MAX)
+    return found;
+  found = 0;
 
   for (size_t i = 0; i < knn->n; i++) {
     float d;
@@ -614,6 +908,10 @@ knn_free_body (InkModel *m)
   ink_labels_clear (&knn->classes);
   ink_labels_clear (&knn->default_label);
   free (knn->sample_class);
+  free (knn->compact);
+  free (knn->cscale);
+  free (knn->cnorm2);
+  free (knn->cerr);
   free (knn);
   m->body.knn = NULL;
 }
@@ -718,9 +1016,13 @@ knn_from_json (InkModel *m, const cJSON *obj, InkWeightReader *r, InkError *err)
   knn->samples = samples.data;
   knn->n = knn->cap = knn->sample_labels.n;
   knn->samples_owned = samples.owned;
+  if (!compact_reserve (knn, knn->n))
+    return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
   for (size_t i = 0; i < knn->n; i++) {
     if (!index_class (knn, i))
       return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
+    if (!compact_row (knn, i))
+      knn->n_nonfinite++;
   }
   return INK_OK;
 }

@@ -1005,6 +1005,235 @@ test_random_inverse (void)
   run_random (INK_KNN_INVERSE_DISTANCE, 12, true);
 }
 
+/* ---- The compact scan: exactly the brute-force answer ---- */
+
+/* Like check_against_ref, but only where float rounding cannot reorder
+ * the k + 1 nearest neighbours: distances equal only between duplicates
+ * (ties that the earlier example wins in both), else well apart. */
+static bool
+check_exact (const InkModel *m, const RefKnn *r, const char *const *names, const float *q)
+{
+  RefNeighbor *nb = g_new (RefNeighbor, r->n);
+  double *probs = g_new (double, r->n_classes);
+  size_t k = r->k < r->n ? r->k : r->n;
+  bool ok = true;
+  size_t want;
+  InkFeatures *out;
+
+  for (size_t i = 0; i < r->n; i++) {
+    double s = 0.0;
+    for (size_t j = 0; j < r->dims; j++) {
+      double d = (double) q[j] - (double) r->vectors[i * r->dims + j];
+      s += d * d;
+    }
+    nb[i].d = s;
+    nb[i].i = i;
+  }
+  qsort (nb, r->n, sizeof *nb, neighbor_cmp);
+  /* Distances that differ by a float rounding or that leave the float
+   * range (overflow, underflow) are not compared. */
+  for (size_t j = 0; j + 1 < r->n && j <= k; j++) {
+    double a = nb[j].d, b = nb[j + 1].d;
+    const float *va = r->vectors + nb[j].i * r->dims, *vb = r->vectors + nb[j + 1].i * r->dims;
+    if (a == b ? memcmp (va, vb, r->dims * sizeof *va) != 0 : b - a <= 1e-4 * b)
+      ok = false;
+  }
+  for (size_t j = 0; j < r->n && j <= k; j++) {
+    if (nb[j].d > 1e37 || (nb[j].d > 0.0 && nb[j].d < 1e-36))
+      ok = false;
+  }
+  if (ok) {
+    want = ref_predict (r, q, probs, NULL);
+    out = predict_vector (m, q, r->dims);
+    check_string (out, names, r->n_classes, want, probs,
+                  r->weighting == INK_KNN_UNIFORM ? 1e-12 : 1e-5);
+    ink_features_free (out);
+  }
+  g_free (nb);
+  g_free (probs);
+  return ok;
+}
+
+/* Fills n x dims examples of the given magnitude: random rows, near and
+ * exact duplicates, rows a thousand times larger or ten times smaller, rows of one
+ * large value among small ones. */
+static void
+fill_compact_examples (float *v, size_t n, size_t dims, double magnitude, GRand *rand)
+{
+  for (size_t i = 0; i < n; i++) {
+    float *row = v + i * dims;
+    int kind = g_rand_int_range (rand, 0, 10);
+    double scale = magnitude * (kind == 7 ? 1e3 : kind == 8 ? 0.1 : 1.0);
+    if (i > 0 && kind == 9) {
+      memcpy (row, v + (size_t) g_rand_int_range (rand, 0, (gint32) i) * dims, dims * sizeof *row);
+      continue;
+    }
+    for (size_t j = 0; j < dims; j++)
+      row[j] = (float) (scale * g_rand_double_range (rand, -1.0, 1.0));
+    if (kind == 6) { /* near an earlier row */
+      const float *src = v + (size_t) g_rand_int_range (rand, 0, (gint32) (i > 0 ? i : 1)) * dims;
+      for (size_t j = 0; i > 0 && j < dims; j++)
+        row[j] = src[j] + (float) (magnitude * g_rand_double_range (rand, -1e-3, 1e-3));
+    }
+    if (kind == 5) { /* one large value among small ones */
+      for (size_t j = 0; j < dims; j++)
+        row[j] *= 0.1f;
+      row[g_rand_int_range (rand, 0, (gint32) dims)] = (float) (3.0 * magnitude);
+    }
+  }
+}
+
+static void
+run_compact (size_t dims, size_t n, size_t k, InkKnnWeighting weighting, double magnitude)
+{
+  enum {
+    C = 5,
+    QUERIES = 120
+  };
+  const char *const names[C] = {"a", "b", "c", "d", "e"};
+  float *v = g_new (float, n *dims);
+  size_t *cls = g_new (size_t, n);
+  bool *remove = g_new0 (bool, n);
+  float *q = g_new (float, dims);
+  GRand *rand = g_rand_new_with_seed ((guint32) (dims * 7919 + n + k));
+  RefKnn r = {dims, n, C, k, weighting, v, cls};
+  size_t compared = 0, kept = 0;
+  InkModel *m;
+  InkError err;
+
+  fill_compact_examples (v, n, dims, magnitude, rand);
+  for (size_t i = 0; i < n; i++)
+    cls[i] = i < C ? i : (size_t) g_rand_int_range (rand, 0, C);
+  /* Examples go in in two rounds, with predictions after each. */
+  r.n = n / 2;
+  m = build_knn (&r, names, NULL);
+  for (int round = 0; round < 3; round++) {
+    if (round == 1) {
+      ink_error_clear (&err);
+      for (size_t i = n / 2; i < n; i++)
+        ink_assert_ok (ink_knn_add_example_string (m, v + i * dims, names[cls[i]], &err), &err);
+      r.n = n;
+    } else if (round == 2) {
+      /* Remove a third (keeping each class), then compact the reference. */
+      for (size_t i = C; i < n; i++)
+        remove[i] = g_rand_int_range (rand, 0, 3) == 0;
+      ink_error_clear (&err);
+      for (size_t i = n; i-- > 0;) {
+        if (remove[i])
+          ink_assert_ok (ink_knn_remove_example (m, i, &err), &err);
+      }
+      for (size_t i = 0; i < n; i++) {
+        if (remove[i])
+          continue;
+        memmove (v + kept * dims, v + i * dims, dims * sizeof *v);
+        cls[kept++] = cls[i];
+      }
+      r.n = kept;
+      g_assert_cmpuint (ink_knn_n_examples (m), ==, kept);
+    }
+    for (guint32 s = 0; s < QUERIES; s++) {
+      int kind = g_rand_int_range (rand, 0, 6);
+      const float *ex = v + (size_t) g_rand_int_range (rand, 0, (gint32) r.n) * dims;
+      double scale = magnitude * (kind == 4 ? 1e3 : kind == 5 ? 1e-3 : 1.0);
+      for (size_t j = 0; j < dims; j++)
+        q[j] = (float) (scale * g_rand_double_range (rand, -1.0, 1.0));
+      if (kind == 1) /* on an example (maybe a duplicated one) */
+        memcpy (q, ex, dims * sizeof *q);
+      else if (kind == 2) /* near one */
+        for (size_t j = 0; j < dims; j++)
+          q[j] = ex[j] + (float) (magnitude * g_rand_double_range (rand, -1e-2, 1e-2));
+      else if (kind == 3) /* between a third of the examples and the origin */
+        for (size_t j = 0; j < dims; j++)
+          q[j] = ex[j] * 0.5f;
+      if (check_exact (m, &r, names, q))
+        compared++;
+    }
+  }
+  /* The compact copy is rebuilt on load and on copy, not saved. */
+  {
+    char *dir = ink_test_tmpdir_new ();
+    char *path = g_build_filename (dir, "knn.inkmodel", NULL);
+    InkModel *copies[2];
+    ink_error_clear (&err);
+    ink_assert_ok (ink_model_save (m, path, &err), &err);
+    copies[0] = ink_model_load (path, &err);
+    g_assert_nonnull (copies[0]);
+    copies[1] = ink_model_copy (m, &err);
+    g_assert_nonnull (copies[1]);
+    for (size_t c = 0; c < 2; c++) {
+      for (guint32 s = 0; s < 20; s++) {
+        const float *ex = v + (size_t) g_rand_int_range (rand, 0, (gint32) r.n) * dims;
+        for (size_t j = 0; j < dims; j++)
+          q[j] = ex[j] + (float) (magnitude * g_rand_double_range (rand, -0.1, 0.1));
+        (void) check_exact (copies[c], &r, names, q);
+      }
+      ink_model_free (copies[c]);
+    }
+    g_free (path);
+    ink_test_tmpdir_free (dir);
+  }
+  g_test_message ("%zu dimensions, magnitude %g: %zu of %d queries compared", dims, magnitude,
+                  compared, 3 * QUERIES);
+  g_assert_cmpuint (compared, >=, 3 * QUERIES / 2);
+  g_rand_free (rand);
+  ink_model_free (m);
+  g_free (v);
+  g_free (cls);
+  g_free (remove);
+  g_free (q);
+}
+
+static void
+test_compact (void)
+{
+  static const double magnitudes[] = {1.0, 1e17, 1e-15};
+
+  for (size_t i = 0; i < G_N_ELEMENTS (magnitudes); i++) {
+    run_compact (128, 2000, 3, INK_KNN_UNIFORM, magnitudes[i]);
+    run_compact (128, 600, 1, INK_KNN_UNIFORM, magnitudes[i]);
+    run_compact (7, 900, 5, INK_KNN_INVERSE_DISTANCE, magnitudes[i]);
+    run_compact (33, 700, 8, INK_KNN_UNIFORM, magnitudes[i]);
+    run_compact (300, 400, 2, INK_KNN_INVERSE_DISTANCE, magnitudes[i]);
+  }
+}
+
+/* Exact ties: many copies of few vectors, so the earlier example must win
+ * and every vote count is decided by index order. */
+static void
+test_compact_ties (void)
+{
+  enum {
+    N = 1200,
+    D = 16,
+    C = 4
+  };
+  const char *const names[C] = {"w", "x", "y", "z"};
+  float *v = g_new (float, N *D);
+  size_t cls[N];
+  float base[6][D];
+  RefKnn r = {D, N, C, 7, INK_KNN_UNIFORM, v, cls};
+  InkModel *m;
+
+  ink_test_fill_random (&base[0][0], 6 * D, 99, -1.0f, 1.0f);
+  for (size_t i = 0; i < N; i++) {
+    memcpy (v + i * D, base[(i * 7) % 6], sizeof base[0]);
+    cls[i] = (i * 13 + i / 5) % C;
+  }
+  for (size_t c = 0; c < C; c++)
+    cls[c] = c;
+  m = build_knn (&r, names, NULL);
+  for (size_t b = 0; b < 6; b++) {
+    float q[D];
+    memcpy (q, base[b], sizeof q);
+    g_assert_true (check_exact (m, &r, names, q));
+    for (size_t j = 0; j < D; j++)
+      q[j] += 0.25f;
+    (void) check_exact (m, &r, names, q);
+  }
+  ink_model_free (m);
+  g_free (v);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1033,5 +1262,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/knn/copy-and-batch", test_copy_and_batch);
   g_test_add_func ("/engine/knn/random/uniform", test_random_uniform);
   g_test_add_func ("/engine/knn/random/inverse-distance", test_random_inverse);
+  g_test_add_func ("/engine/knn/compact/random", test_compact);
+  g_test_add_func ("/engine/knn/compact/ties", test_compact_ties);
   return g_test_run ();
 }
