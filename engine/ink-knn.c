@@ -644,6 +644,26 @@ compact_dots (const InkKnn *knn, const int16_t *q, int32_t *dot)
 /* The compact scan pays from this many examples on. */
 #define KNN_COMPACT_MIN 256
 
+/* Keeps the k nearest seen so far in best_d/best_i, nearest first; an
+ * earlier example wins a tie. Returns the new count. */
+static inline size_t
+keep_nearest (float d, size_t i, size_t k, size_t found, float *best_d, size_t *best_i)
+{
+  size_t pos;
+
+  if (found == k && d >= best_d[k - 1])
+    return found;
+  pos = found < k ? found++ : k - 1;
+  while (pos > 0 && best_d[pos - 1] > d) {
+    best_d[pos] = best_d[pos - 1];
+    best_i[pos] = best_i[pos - 1];
+    pos--;
+  }
+  best_d[pos] = d;
+  best_i[pos] = i;
+  return found;
+}
+
 /* nearest () through the compact copy, with the same result. The query q
  * is quantized too (int16 codes times a power of two: q'), so each
  * ||q' - x'||^2 = |q'|^2 - 2 q'.x' + |x'|^2 comes from an exact integer
@@ -713,20 +733,10 @@ nearest_compact (const InkKnn *knn, const float *x, size_t k, float *best_d, siz
   found = 0;
   for (size_t i = 0; i < n; i++) {
     float d;
-    size_t pos;
     if (lo[i] > t)
       continue;
     distances (x, knn->samples + i * knn->dims, 1, knn->dims, &d);
-    if (found == k && d >= best_d[k - 1])
-      continue;
-    pos = found < k ? found++ : k - 1;
-    while (pos > 0 && best_d[pos - 1] > d) {
-      best_d[pos] = best_d[pos - 1];
-      best_i[pos] = best_i[pos - 1];
-      pos--;
-    }
-    best_d[pos] = d;
-    best_i[pos] = i;
+    found = keep_nearest (d, i, k, found, best_d, best_i);
   }
   free (ub);
   return found;
@@ -746,21 +756,11 @@ nearest (const InkKnn *knn, const float *x, size_t k, float *best_d, size_t *bes
 
   for (size_t i = 0; i < knn->n; i++) {
     float d;
-    size_t pos;
     if (i % KNN_BLOCK == 0)
       distances (x, knn->samples + i * knn->dims, knn->n - i < KNN_BLOCK ? knn->n - i : KNN_BLOCK,
                  knn->dims, block);
     d = block[i % KNN_BLOCK];
-    if (found == k && d >= best_d[k - 1])
-      continue;
-    pos = found < k ? found++ : k - 1;
-    while (pos > 0 && best_d[pos - 1] > d) {
-      best_d[pos] = best_d[pos - 1];
-      best_i[pos] = best_i[pos - 1];
-      pos--;
-    }
-    best_d[pos] = d;
-    best_i[pos] = i;
+    found = keep_nearest (d, i, k, found, best_d, best_i);
   }
   return found;
 }

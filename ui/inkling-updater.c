@@ -479,6 +479,16 @@ fit_check (const InkModel *model, void *user_data, InkError *err)
   return ink_error_set (err, INK_ERR_UNSUPPORTED, "the model has no image input");
 }
 
+/* Stops what the worker runs now; called with the lock held. */
+static void
+cancel_running_locked (InklingUpdater *self)
+{
+  if (self->running_remote != NULL)
+    ink_remote_cancel (self->running_remote);
+  if (self->running_handoff != NULL)
+    inkling_model_handoff_cancel (self->running_handoff);
+}
+
 static void
 cancel_remote (GCancellable *cancellable, gpointer user_data)
 {
@@ -486,10 +496,7 @@ cancel_remote (GCancellable *cancellable, gpointer user_data)
 
   g_mutex_lock (&self->lock);
   INKLING_TSAN_ACQUIRE (&self->lock);
-  if (self->running_remote != NULL)
-    ink_remote_cancel (self->running_remote);
-  if (self->running_handoff != NULL)
-    inkling_model_handoff_cancel (self->running_handoff);
+  cancel_running_locked (self);
   INKLING_TSAN_RELEASE (&self->lock);
   g_mutex_unlock (&self->lock);
 }
@@ -1012,12 +1019,8 @@ inkling_updater_cancel (InklingUpdater *self)
    * op_run sees the flag; already done: its completion is on its way). */
   g_mutex_lock (&self->lock);
   INKLING_TSAN_ACQUIRE (&self->lock);
-  if (self->running_op == op) {
-    if (self->running_remote != NULL)
-      ink_remote_cancel (self->running_remote);
-    if (self->running_handoff != NULL)
-      inkling_model_handoff_cancel (self->running_handoff);
-  }
+  if (self->running_op == op)
+    cancel_running_locked (self);
   INKLING_TSAN_RELEASE (&self->lock);
   g_mutex_unlock (&self->lock);
   return TRUE;

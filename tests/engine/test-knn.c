@@ -34,6 +34,23 @@ neighbor_cmp (const void *pa, const void *pb)
   return a->i < b->i ? -1 : a->i > b->i;
 }
 
+/* Every example's squared distance to q, in double, nearest first (an
+ * earlier example first on a tie). */
+static void
+ref_sort_neighbors (const RefKnn *r, const float *q, RefNeighbor *nb)
+{
+  for (size_t i = 0; i < r->n; i++) {
+    double s = 0.0;
+    for (size_t j = 0; j < r->dims; j++) {
+      double d = (double) q[j] - (double) r->vectors[i * r->dims + j];
+      s += d * d;
+    }
+    nb[i].d = s;
+    nb[i].i = i;
+  }
+  qsort (nb, r->n, sizeof *nb, neighbor_cmp);
+}
+
 /* Fills probs (n_classes) and returns the winning class: most weight, then
  * the nearer example, then the class that appeared first. *margin_ok is
  * false when the k-th and (k+1)-th neighbours are so close that float
@@ -49,16 +66,7 @@ ref_predict (const RefKnn *r, const float *q, double *probs, bool *margin_ok)
   bool exact;
   size_t best = 0;
 
-  for (size_t i = 0; i < r->n; i++) {
-    double s = 0.0;
-    for (size_t j = 0; j < r->dims; j++) {
-      double d = (double) q[j] - (double) r->vectors[i * r->dims + j];
-      s += d * d;
-    }
-    nb[i].d = s;
-    nb[i].i = i;
-  }
-  qsort (nb, r->n, sizeof *nb, neighbor_cmp);
+  ref_sort_neighbors (r, q, nb);
   if (margin_ok != NULL)
     *margin_ok = k == r->n || nb[k].d - nb[k - 1].d > 1e-5 * nb[k].d;
   for (size_t c = 0; c < r->n_classes; c++) {
@@ -1020,16 +1028,7 @@ check_exact (const InkModel *m, const RefKnn *r, const char *const *names, const
   size_t want;
   InkFeatures *out;
 
-  for (size_t i = 0; i < r->n; i++) {
-    double s = 0.0;
-    for (size_t j = 0; j < r->dims; j++) {
-      double d = (double) q[j] - (double) r->vectors[i * r->dims + j];
-      s += d * d;
-    }
-    nb[i].d = s;
-    nb[i].i = i;
-  }
-  qsort (nb, r->n, sizeof *nb, neighbor_cmp);
+  ref_sort_neighbors (r, q, nb);
   /* Distances that differ by a float rounding or that leave the float
    * range (overflow, underflow) are not compared. */
   for (size_t j = 0; j + 1 < r->n && j <= k; j++) {
