@@ -193,6 +193,13 @@ int ink_nn_find_blob (const InkNetwork *nn, const char *name);
  * training passes false, as the backward pass reads them. */
 InkStatus ink_nn_forward (const InkModel *model, const InkFeatures *inputs, float *ws,
                           bool inference, InkError *err);
+/* As ink_nn_forward, with inference chosen per layer: at_inference[i] for
+ * layer i (a fused convolution's flag decides for its activation and
+ * pooling too). Training sets it for the layers the backward pass does not
+ * visit: the blobs it skips are read by nothing else, and every blob
+ * written holds the same values as with inference off. */
+InkStatus ink_nn_forward_mixed (const InkModel *model, const InkFeatures *inputs, float *ws,
+                                const bool *at_inference, InkError *err);
 
 /* Packs a convolution's weights again (InkLayer.packed) after they
  * changed. */
@@ -266,6 +273,11 @@ ink_transpose_walk (InkShape s, const size_t axes[3])
 }
 void ink_kernel_inner_product (const float *in, size_t n_in, const float *weights,
                                const float *bias, float *out, size_t n_out);
+/* An inner product's weight derivative over a group of examples
+ * (ink-nn-dense-grad.c): dw[o * n_in + i] += dy[r * n_out + o] *
+ * x[r * n_in + i] for each example r < rows in turn, o < n_out, i < n_in. */
+void ink_kernel_dense_weight_grad (size_t rows, size_t n_out, size_t n_in, const float *dy,
+                                   const float *x, float *dw);
 void ink_kernel_pool_max (const InkWindow *g, const float *in, float *out);
 void ink_kernel_pool_average (const InkWindow *g, const float *in, float *out,
                               bool exclude_padding);

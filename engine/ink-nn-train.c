@@ -1,11 +1,15 @@
 /* ink-nn-train.c: training a neural network by backpropagation
  *
  * One mini-batch is split into contiguous chunks, one per compute thread.
- * Each thread runs its examples one at a time: ink_nn_forward into its own
- * workspace, the loss and its derivative, then the layers in reverse with
- * ink_nn_layer_backward, which adds every example's weight derivatives into
- * the thread's gradient buffers. The buffers are then summed in thread order
- * and divided by the batch size, and the optimizer takes one step. Nothing
+ * Each thread runs its examples one at a time: the forward pass into its
+ * own workspace (layers no trained weight reaches run as at inference,
+ * fused and blocked), the loss and its derivative, then the layers in
+ * reverse with ink_nn_layer_backward, which adds every example's weight
+ * derivatives into the thread's gradient buffers; inner products keep their
+ * examples' inputs and output derivatives and add their weight derivatives
+ * 16 examples at a time. The buffers are then summed in thread order (the
+ * first thread's is the mini-batch's own) and divided by the batch size,
+ * and the optimizer takes one step. Nothing
  * is allocated per example or per mini-batch: the buffers and threads are
  * made once, by ink_nn_trainer_new.
  *
@@ -27,6 +31,10 @@
 #include "ink-nn-backward-private.h"
 
 #define MAX_THREADS 64
+/* Inner products' weight derivatives are added a group of examples at a
+ * time (ink_kernel_dense_weight_grad): each example's input and output
+ * derivative are kept until the group is full or the chunk ends. */
+#define GROUP_ROWS 16
 
 /* A trained weight slot. */
 typedef struct {
@@ -41,7 +49,15 @@ typedef struct {
   size_t layer;
   size_t first_input;           /* into InkNnTrainer.input_blobs, n_inputs entries */
   size_t w_offset[INK_W_SLOTS]; /* into the gradient buffers; SIZE_MAX: not trained */
+  size_t dense;                 /* into InkNnTrainer.dense; SIZE_MAX: weights added per example */
 } BackLayer;
+
+/* An inner product whose trained weights' derivative is added per group. */
+typedef struct {
+  size_t n_in, n_out;
+  size_t x_offset, dy_offset; /* into Worker.rows: GROUP_ROWS rows of each */
+  size_t w_offset;
+} DenseGrad;
 
 typedef struct {
   InkNnTrainer *trainer;
@@ -53,6 +69,8 @@ typedef struct {
   float *grad;    /* weight derivatives summed over this thread's examples */
   float *target;  /* mean squared error target */
   float **d_in;
+  float *rows;   /* the group's inputs and output derivatives, per DenseGrad */
+  size_t n_rows; /* examples in the group so far */
   /* The current job: examples [begin, end), and its results. */
   size_t begin, end;
   double loss;
@@ -75,6 +93,9 @@ struct InkNnTrainer {
   int loss_blob;
   size_t loss_count;
   int logits_blob; /* fused cross-entropy: the softmax layer's input; else -1 */
+  DenseGrad *dense;
+  size_t n_dense, dense_floats;
+  bool *at_inference; /* per layer: not visited by the backward pass */
 
   float *grad; /* the mini-batch's mean gradient */
   float **grad_arrays;
@@ -96,6 +117,17 @@ struct InkNnTrainer {
 
 /* ---- One thread's share of a mini-batch ---- */
 
+static void
+flush_dense (InkNnTrainer *t, Worker *w)
+{
+  for (size_t i = 0; i < t->n_dense && w->n_rows > 0; i++) {
+    const DenseGrad *g = &t->dense[i];
+    ink_kernel_dense_weight_grad (w->n_rows, g->n_out, g->n_in, w->rows + g->dy_offset,
+                                  w->rows + g->x_offset, w->grad + g->w_offset);
+  }
+  w->n_rows = 0;
+}
+
 static InkStatus
 run_example (InkNnTrainer *t, Worker *w, const InkFeatures *ex, bool backward, double *loss)
 {
@@ -107,7 +139,7 @@ run_example (InkNnTrainer *t, Worker *w, const InkFeatures *ex, bool backward, d
 
   if (ex == NULL)
     return ink_error_set (&w->err, INK_ERR_INVALID_ARGUMENT, "the example is missing (NULL)");
-  st = ink_nn_forward (t->model, ex, w->ws, false, &w->err);
+  st = ink_nn_forward_mixed (t->model, ex, w->ws, t->at_inference, &w->err);
   if (st == INK_OK)
     st = ink_loss_read_target (t->model, nn->loss_type, nn->loss_target,
                                ink_features_get (ex, nn->loss_target), t->loss_count, &class_index,
@@ -141,9 +173,19 @@ run_example (InkNnTrainer *t, Worker *w, const InkFeatures *ex, bool backward, d
     }
     for (int s = 0; s < INK_W_SLOTS; s++)
       d_w[s] = bl->w_offset[s] != SIZE_MAX ? w->grad + bl->w_offset[s] : NULL;
+    if (bl->dense != SIZE_MAX) {
+      const DenseGrad *g = &t->dense[bl->dense];
+      d_w[INK_W_WEIGHTS] = NULL;
+      memcpy (w->rows + g->x_offset + w->n_rows * g->n_in, w->ws + nn->blobs[l->in_blobs[0]].offset,
+              g->n_in * sizeof *w->rows);
+      memcpy (w->rows + g->dy_offset + w->n_rows * g->n_out, w->d + nn->blobs[l->out_blob].offset,
+              g->n_out * sizeof *w->rows);
+    }
     ink_nn_layer_backward (nn, l, w->ws, w->d + nn->blobs[l->out_blob].offset, w->d_in, d_w,
                            w->scratch);
   }
+  if (t->n_dense > 0 && ++w->n_rows == GROUP_ROWS)
+    flush_dense (t, w);
   return INK_OK;
 }
 
@@ -155,6 +197,7 @@ run_chunk (Worker *w, bool backward, const InkFeatures *const *examples)
   w->loss = 0.0;
   w->status = INK_OK;
   ink_error_clear (&w->err);
+  w->n_rows = 0;
   if (backward)
     memset (w->grad, 0, t->n_weights * sizeof *w->grad);
   for (size_t e = w->begin; e < w->end; e++) {
@@ -166,6 +209,8 @@ run_chunk (Worker *w, bool backward, const InkFeatures *const *examples)
     }
     w->loss += loss;
   }
+  if (backward)
+    flush_dense (t, w);
 }
 
 static void *
@@ -239,16 +284,17 @@ run_job (InkNnTrainer *t, const InkFeatures *const *examples, size_t n, bool bac
   }
   if (backward) {
     const float scale = 1.0f / (float) n;
-    memcpy (t->grad, t->workers[0].grad, t->n_weights * sizeof *t->grad);
+    const size_t count = t->n_weights;
+    float *restrict mean = t->grad;
     for (int i = 1; i < t->n_workers; i++) {
-      const float *g = t->workers[i].grad;
+      const float *restrict g = t->workers[i].grad;
       if (t->workers[i].begin == t->workers[i].end)
         continue;
-      for (size_t k = 0; k < t->n_weights; k++)
-        t->grad[k] += g[k];
+      for (size_t k = 0; k < count; k++)
+        mean[k] += g[k];
     }
-    for (size_t k = 0; k < t->n_weights; k++)
-      t->grad[k] *= scale;
+    for (size_t k = 0; k < count; k++)
+      mean[k] *= scale;
   }
   *loss = sum / (double) n;
   return INK_OK;
@@ -362,7 +408,10 @@ plan_backward (InkNnTrainer *t, bool train_all, InkError *err)
   t->back = calloc (t->n_back + 1, sizeof *t->back);
   t->input_blobs = calloc (n_inputs + 1, sizeof *t->input_blobs);
   t->zero_blobs = calloc (nn->n_blobs, sizeof *t->zero_blobs);
-  if (t->back == NULL || t->input_blobs == NULL || t->zero_blobs == NULL) {
+  t->dense = calloc (t->n_back + 1, sizeof *t->dense);
+  t->at_inference = calloc (nn->n_layers + 1, sizeof *t->at_inference);
+  if (t->back == NULL || t->input_blobs == NULL || t->zero_blobs == NULL || t->dense == NULL ||
+      t->at_inference == NULL) {
     st = ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
     goto out;
   }
@@ -370,6 +419,11 @@ plan_backward (InkNnTrainer *t, bool train_all, InkError *err)
     if (up[b] && down[b] && !(t->logits_blob >= 0 && (int) b == t->loss_blob))
       t->zero_blobs[t->n_zero++] = b;
   }
+  /* The layers no trained weight reaches (frozen convolutions, say) run as
+   * at inference, fused and blocked: the backward pass reads none of their
+   * blobs but their final outputs, which are the same either way. */
+  for (size_t i = 0; i < nn->n_layers; i++)
+    t->at_inference[i] = !down[nn->layers[i].out_blob];
   n_inputs = 0;
   for (size_t i = 0; i < nn->n_layers; i++) {
     const InkLayer *l = &nn->layers[i];
@@ -386,6 +440,17 @@ plan_backward (InkNnTrainer *t, bool train_all, InkError *err)
     for (size_t k = 0; k < t->n_params; k++) {
       if (t->params[k].layer == i)
         bl->w_offset[t->params[k].slot] = t->params[k].offset;
+    }
+    bl->dense = SIZE_MAX;
+    if (l->kind == INK_LAYER_INNER_PRODUCT && bl->w_offset[INK_W_WEIGHTS] != SIZE_MAX) {
+      DenseGrad *g = &t->dense[t->n_dense];
+      g->n_in = ink_shape_count (nn->blobs[l->in_blobs[0]].shape);
+      g->n_out = ink_shape_count (nn->blobs[l->out_blob].shape);
+      g->x_offset = t->dense_floats;
+      g->dy_offset = g->x_offset + GROUP_ROWS * g->n_in;
+      g->w_offset = bl->w_offset[INK_W_WEIGHTS];
+      t->dense_floats = g->dy_offset + GROUP_ROWS * g->n_out;
+      bl->dense = t->n_dense++;
     }
   }
 out:
@@ -427,11 +492,13 @@ make_workers (InkNnTrainer *t, int threads, InkError *err)
     w->ws = alloc_floats (nn->workspace_floats);
     w->d = alloc_floats (nn->scratch_offset);
     w->scratch = alloc_floats (scratch);
-    w->grad = alloc_floats (t->n_weights);
+    /* The first thread sums into the mini-batch's gradient itself. */
+    w->grad = i == 0 ? t->grad : alloc_floats (t->n_weights);
     w->target = alloc_floats (t->loss_count);
     w->d_in = calloc (max_inputs, sizeof *w->d_in);
+    w->rows = alloc_floats (t->dense_floats);
     if (w->ws == NULL || w->d == NULL || w->scratch == NULL || w->grad == NULL ||
-        w->target == NULL || w->d_in == NULL)
+        w->target == NULL || w->d_in == NULL || w->rows == NULL)
       return ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory for the training buffers");
   }
   if (threads == 1)
@@ -555,9 +622,11 @@ ink_nn_trainer_free (InkNnTrainer *t)
     free (w->ws);
     free (w->d);
     free (w->scratch);
-    free (w->grad);
+    if (w->grad != t->grad)
+      free (w->grad);
     free (w->target);
     free (w->d_in);
+    free (w->rows);
   }
   if (t->sync_ready) {
     pthread_cond_destroy (&t->done);
@@ -569,6 +638,8 @@ ink_nn_trainer_free (InkNnTrainer *t)
   free (t->back);
   free (t->input_blobs);
   free (t->zero_blobs);
+  free (t->dense);
+  free (t->at_inference);
   free (t->grad);
   free (t->grad_arrays);
   free (t->sgd_v);

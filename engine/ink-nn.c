@@ -1212,9 +1212,9 @@ run_layer (const InkNetwork *nn, const InkLayer *l, float *ws)
   }
 }
 
-InkStatus
-ink_nn_forward (const InkModel *m, const InkFeatures *inputs, float *ws, bool inference,
-                InkError *err)
+static InkStatus
+forward (const InkModel *m, const InkFeatures *inputs, float *ws, bool all_inference,
+         const bool *at_inference, InkError *err)
 {
   const InkNetwork *nn = m->body.nn;
 
@@ -1240,6 +1240,7 @@ ink_nn_forward (const InkModel *m, const InkFeatures *inputs, float *ws, bool in
   }
   for (size_t i = 0; i < nn->n_layers; i++) {
     const InkLayer *l = &nn->layers[i];
+    const bool inference = all_inference || (at_inference != NULL && at_inference[i]);
     if (inference && l->packed != NULL) {
       const InkLayer *a = l->fused ? &nn->layers[i + 1] : NULL;
       const InkLayer *p = l->fused ? &nn->layers[i + 2] : NULL;
@@ -1263,6 +1264,20 @@ ink_nn_forward (const InkModel *m, const InkFeatures *inputs, float *ws, bool in
     run_layer (nn, l, ws);
   }
   return INK_OK;
+}
+
+InkStatus
+ink_nn_forward (const InkModel *m, const InkFeatures *inputs, float *ws, bool inference,
+                InkError *err)
+{
+  return forward (m, inputs, ws, inference, NULL, err);
+}
+
+InkStatus
+ink_nn_forward_mixed (const InkModel *m, const InkFeatures *inputs, float *ws,
+                      const bool *at_inference, InkError *err)
+{
+  return forward (m, inputs, ws, false, at_inference, err);
 }
 
 static float *

@@ -560,7 +560,7 @@ test_reproducible (void)
 #define GC_CLASSES 3
 
 static InkModel *
-conv_classifier (void)
+conv_classifier (bool conv_updatable)
 {
   static const char *const labels[GC_CLASSES] = {"a", "b", "c"};
   InkModel *m = ink_nn_new (INK_MODEL_NEURAL_NETWORK_CLASSIFIER);
@@ -568,7 +568,7 @@ conv_classifier (void)
   float cw[GC_OUT * GC_C * GC_K * GC_K], cb[GC_OUT];
   /* conv valid: 3x4x4; pool 2x2: 3x2x2; flatten 12. */
   float fw[GC_CLASSES * 12], fb[GC_CLASSES];
-  InkLayerSpec conv = {.kind = INK_LAYER_CONVOLUTION, .updatable = true};
+  InkLayerSpec conv = {.kind = INK_LAYER_CONVOLUTION, .updatable = conv_updatable};
   InkLayerSpec pool = {.kind = INK_LAYER_POOLING};
   InkLayerSpec flatten = {.kind = INK_LAYER_FLATTEN};
   InkLayerSpec softmax = {.kind = INK_LAYER_SOFTMAX};
@@ -606,6 +606,23 @@ conv_classifier (void)
                    ==, INK_OK);
   ink_assert_ok (ink_model_finish (m, &err), &err);
   return m;
+}
+
+static InkFeatures **
+conv_examples (size_t n)
+{
+  static const char *const labels[GC_CLASSES] = {"a", "b", "c"};
+  InkFeatures **ex = g_new (InkFeatures *, n);
+  int64_t shape[3] = {GC_C, GC_H, GC_W};
+
+  for (size_t i = 0; i < n; i++) {
+    float x[GC_C * GC_H * GC_W];
+    ink_test_fill_random (x, G_N_ELEMENTS (x), 50 + (guint32) i, -1, 1);
+    ex[i] = ink_features_new ();
+    ink_features_set (ex[i], "x", ink_test_array (3, shape, x));
+    ink_features_set_string (ex[i], "label", labels[i % GC_CLASSES]);
+  }
+  return ex;
 }
 
 typedef struct {
@@ -685,24 +702,115 @@ check_gradients (InkModel *m, InkFeatures **ex, size_t n, int threads, const Slo
 static void
 test_gradient_check (void)
 {
-  static const char *const labels[GC_CLASSES] = {"a", "b", "c"};
   /* conv weights and bias, fc weights and bias */
   static const Slot slots[4] = {
     {0, INK_W_WEIGHTS}, {0, INK_W_BIAS}, {4, INK_W_WEIGHTS}, {4, INK_W_BIAS}};
-  InkModel *m = conv_classifier ();
-  InkFeatures *ex[4];
-  int64_t shape[3] = {GC_C, GC_H, GC_W};
+  InkModel *m = conv_classifier (true);
+  InkFeatures **ex = conv_examples (4);
 
-  for (size_t i = 0; i < G_N_ELEMENTS (ex); i++) {
-    float x[GC_C * GC_H * GC_W];
-    ink_test_fill_random (x, G_N_ELEMENTS (x), 50 + (guint32) i, -1, 1);
-    ex[i] = ink_features_new ();
-    ink_features_set (ex[i], "x", ink_test_array (3, shape, x));
-    ink_features_set_string (ex[i], "label", labels[i % GC_CLASSES]);
+  check_gradients (m, ex, 4, 2, slots, G_N_ELEMENTS (slots));
+  examples_free (ex, 4);
+  ink_model_free (m);
+}
+
+/* Layers no trained weight reaches run as at inference (the convolution
+ * fused with its ReLU and pooling, or blocked): the trained layers see the
+ * same inputs, bit for bit, as when the convolution trains too. */
+static void
+test_frozen_layers_at_inference (void)
+{
+  InkModel *frozen = conv_classifier (false), *trained = conv_classifier (true);
+  const InkLayer *conv = &frozen->body.nn->layers[0];
+  InkFeatures **ex = conv_examples (7);
+  InkNnTrainer *tf, *tt;
+  float *const *gf, *const *gt;
+  size_t nf, nt, count;
+  double lf, lt;
+  InkError err;
+
+  g_test_message ("frozen convolution: fused %d, blocked %d", conv->fused, conv->packed != NULL);
+  g_assert_true (conv->fused || conv->packed != NULL);
+  tf = ink_nn_trainer_new (frozen, false, 1, &err);
+  tt = ink_nn_trainer_new (trained, false, 1, &err);
+  g_assert_nonnull (tf);
+  g_assert_nonnull (tt);
+  ink_assert_ok (ink_nn_trainer_gradients (tf, (const InkFeatures *const *) ex, 7, &gf, &nf, &err),
+                 &err);
+  ink_assert_ok (ink_nn_trainer_gradients (tt, (const InkFeatures *const *) ex, 7, &gt, &nt, &err),
+                 &err);
+  /* fc's weights and bias: the frozen model's only arrays, the trained
+   * model's last two. */
+  g_assert_cmpuint (nf, ==, 2);
+  g_assert_cmpuint (nt, ==, 4);
+  layer_weights (frozen, 4, INK_W_WEIGHTS, &count);
+  g_assert_cmpmem (gf[0], count * sizeof (float), gt[2], count * sizeof (float));
+  layer_weights (frozen, 4, INK_W_BIAS, &count);
+  g_assert_cmpmem (gf[1], count * sizeof (float), gt[3], count * sizeof (float));
+  ink_assert_ok (ink_nn_trainer_loss (tf, (const InkFeatures *const *) ex, 7, &lf, &err), &err);
+  ink_assert_ok (ink_nn_trainer_loss (tt, (const InkFeatures *const *) ex, 7, &lt, &err), &err);
+  g_assert_cmpfloat (lf, ==, lt);
+  ink_nn_trainer_free (tf);
+  ink_nn_trainer_free (tt);
+  examples_free (ex, 7);
+  ink_model_free (frozen);
+  ink_model_free (trained);
+}
+
+/* Inner products' weight derivatives are added 16 examples at a time: with
+ * 37 examples (two full groups and a partial one on one thread; a chunk
+ * ending mid-group on each of two), the gradient is the mean of the
+ * examples' own gradients, and finite differences agree. */
+static void
+test_grouped_gradients (void)
+{
+  static const Slot slots[4] = {
+    {0, INK_W_WEIGHTS}, {0, INK_W_BIAS}, {2, INK_W_WEIGHTS}, {2, INK_W_BIAS}};
+  const size_t n = 37;
+  InkModel *m = mlp_model (true);
+  InkFeatures **ex = mlp_examples (n, 300);
+  size_t sizes[4], total = 0;
+  float *mean;
+  InkError err;
+
+  for (size_t a = 0; a < 4; a++) {
+    layer_weights (m, slots[a].layer, slots[a].slot, &sizes[a]);
+    total += sizes[a];
   }
-  check_gradients (m, ex, G_N_ELEMENTS (ex), 2, slots, G_N_ELEMENTS (slots));
-  for (size_t i = 0; i < G_N_ELEMENTS (ex); i++)
-    ink_features_free (ex[i]);
+  mean = g_new0 (float, total);
+  {
+    InkNnTrainer *t = ink_nn_trainer_new (m, false, 1, &err);
+    g_assert_nonnull (t);
+    for (size_t e = 0; e < n; e++) {
+      float *const *g;
+      size_t n_arrays, at = 0;
+      ink_assert_ok (
+        ink_nn_trainer_gradients (t, (const InkFeatures *const *) &ex[e], 1, &g, &n_arrays, &err),
+        &err);
+      for (size_t a = 0; a < n_arrays; a++) {
+        for (size_t k = 0; k < sizes[a]; k++)
+          mean[at + k] += g[a][k] / (float) n;
+        at += sizes[a];
+      }
+    }
+    ink_nn_trainer_free (t);
+  }
+  for (int threads = 1; threads <= 2; threads++) {
+    InkNnTrainer *t = ink_nn_trainer_new (m, false, threads, &err);
+    float *const *g;
+    size_t n_arrays, at = 0;
+    g_assert_nonnull (t);
+    ink_assert_ok (
+      ink_nn_trainer_gradients (t, (const InkFeatures *const *) ex, n, &g, &n_arrays, &err), &err);
+    g_assert_cmpuint (n_arrays, ==, 4);
+    for (size_t a = 0; a < n_arrays; a++) {
+      ink_test_assert_close (g[a], mean + at, sizes[a], 1e-5);
+      at += sizes[a];
+    }
+    ink_nn_trainer_free (t);
+  }
+  check_gradients (m, ex, n, 2, slots, G_N_ELEMENTS (slots));
+  g_free (mean);
+  examples_free (ex, n);
   ink_model_free (m);
 }
 
@@ -1044,6 +1152,8 @@ main (int argc, char **argv)
   g_test_add_func ("/nn-train/trainer/only-updatable", test_only_updatable);
   g_test_add_func ("/nn-train/trainer/reproducible", test_reproducible);
   g_test_add_func ("/nn-train/trainer/gradient-check", test_gradient_check);
+  g_test_add_func ("/nn-train/trainer/grouped-gradients", test_grouped_gradients);
+  g_test_add_func ("/nn-train/trainer/frozen-layers-at-inference", test_frozen_layers_at_inference);
   g_test_add_func ("/nn-train/trainer/gradient-check-cce-unfused", test_gradient_check_cce_unfused);
   g_test_add_func ("/nn-train/trainer/gradient-check-mse", test_gradient_check_mse);
   g_test_add_func ("/nn-train/fixture/linear1x1", test_fixture_linear);
