@@ -346,10 +346,7 @@ print_entry (const char *title, const InkModelStoreEntry *e)
   char date[32];
 
   printf ("%s: %s%s%s (%s%s)\n", title, entry_name (e), e->version ? " " : "",
-          e->version ? e->version : "",
-          e->source == INK_MODEL_SOURCE_DOWNLOADED && e->origin == INK_MODEL_ORIGIN_FILE
-            ? "opened from a file"
-            : ink_model_source_to_string (e->source),
+          e->version ? e->version : "", ink_model_store_entry_provenance (e),
           e->personal_path ? ", personalized" : "");
   if (e->path != NULL)
     printf ("  file: %s\n", e->path);

@@ -68,6 +68,14 @@ ink_model_origin_to_string (InkModelOrigin origin)
   return origin == INK_MODEL_ORIGIN_FILE ? "file" : "server";
 }
 
+const char *
+ink_model_store_entry_provenance (const InkModelStoreEntry *e)
+{
+  if (e->source == INK_MODEL_SOURCE_DOWNLOADED && e->origin == INK_MODEL_ORIGIN_FILE)
+    return "opened from a file";
+  return ink_model_source_to_string (e->source);
+}
+
 /* What an entry is, in messages: "bundled", "downloaded" or "opened". */
 static const char *
 entry_kind (const InkModelStoreEntry *e)

@@ -98,6 +98,10 @@ typedef struct {
   InkModelOrigin origin;     /* INK_MODEL_ORIGIN_SERVER for bundled */
 } InkModelStoreEntry;
 
+/* Where an entry's model came from, as people read it: "bundled",
+ * "downloaded" or "opened from a file". A static string. */
+const char *ink_model_store_entry_provenance (const InkModelStoreEntry *entry);
+
 /* Opens (creating when needed) the store folder dir. bundled_path is the
  * compiled (.inkmodel) or Core ML (.mlmodel) bundled model, or NULL when
  * there is none (then nothing can be loaded until a model is installed).

@@ -245,9 +245,8 @@ describe_entry (const InkModelStoreEntry *entry)
   if (entry->source == INK_MODEL_SOURCE_BUNDLED)
     return entry->version != NULL ? g_strdup_printf ("%s (bundled)", entry->version)
                                   : g_strdup ("the bundled model");
-  if (entry->origin == INK_MODEL_ORIGIN_FILE)
-    return g_strdup_printf ("%s (opened from a file)", name != NULL ? name : "a model");
-  return g_strdup_printf ("%s (downloaded)", name != NULL ? name : "a model");
+  return g_strdup_printf ("%s (%s)", name != NULL ? name : "a model",
+                          ink_model_store_entry_provenance (entry));
 }
 
 /* ---- Snapshots ---- */

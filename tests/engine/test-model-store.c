@@ -505,6 +505,7 @@ test_origin (Fixture *f, gconstpointer data)
   g_assert_cmpint (active.origin, ==, INK_MODEL_ORIGIN_FILE);
   g_assert_cmpstr (active.url, ==, opened.url);
   g_assert_cmpstr (ink_model_origin_to_string (active.origin), ==, "file");
+  g_assert_cmpstr (ink_model_store_entry_provenance (&active), ==, "opened from a file");
   g_assert_true (g_file_get_contents (pointer, &text, NULL, NULL));
   g_assert_true (g_regex_match_simple ("\"origin\":\\s*\"file\"", text, 0, 0));
   g_assert_true (g_regex_match_simple ("\"origin\":\\s*\"server\"", text, 0, 0));
@@ -521,6 +522,7 @@ test_origin (Fixture *f, gconstpointer data)
   ink_model_store_get_active (store, &active);
   g_assert_cmpstr (active.id, ==, "knn");
   g_assert_cmpint (active.origin, ==, INK_MODEL_ORIGIN_SERVER);
+  g_assert_cmpstr (ink_model_store_entry_provenance (&active), ==, "downloaded");
   ink_model_store_get_previous (store, &previous);
   g_assert_cmpint (previous.origin, ==, INK_MODEL_ORIGIN_FILE);
   ink_assert_ok (ink_model_store_rollback (store, NULL, &err), &err);
@@ -531,6 +533,7 @@ test_origin (Fixture *f, gconstpointer data)
   ink_assert_ok (ink_model_store_reset (store, NULL, &err), &err);
   ink_model_store_get_active (store, &active);
   g_assert_cmpint (active.source, ==, INK_MODEL_SOURCE_BUNDLED);
+  g_assert_cmpstr (ink_model_store_entry_provenance (&active), ==, "bundled");
   ink_model_store_get_previous (store, &previous);
   g_assert_cmpstr (previous.id, ==, "file-mine");
   g_assert_cmpint (previous.origin, ==, INK_MODEL_ORIGIN_FILE);
