@@ -407,6 +407,14 @@ same_model (const Entry *a, const Entry *b)
   return a->file != NULL && b->file != NULL && strcmp (a->file, b->file) == 0;
 }
 
+/* Whether kept, a model of the other origin, has the file name of e. */
+static bool
+file_clash (const Entry *kept, const Entry *e)
+{
+  return kept->set && kept->source == INK_MODEL_SOURCE_DOWNLOADED && kept->origin != e->origin &&
+         kept->file != NULL && strcmp (kept->file, e->file) == 0;
+}
+
 /* ---- The pointer file ---- */
 
 static cJSON *
@@ -1098,16 +1106,28 @@ ink_model_store_install (InkModelStore *store, const InkModelStoreEntry *entry,
   active.origin =
     entry->origin == INK_MODEL_ORIGIN_FILE ? INK_MODEL_ORIGIN_FILE : INK_MODEL_ORIGIN_SERVER;
   active.installed_at = ink_now ();
-  n = strlen (name) + (entry->version != NULL ? strlen (entry->version) + 1 : 0) + sizeof INKMODEL;
+  n = strlen (name) + (entry->version != NULL ? strlen (entry->version) + 1 : 0) +
+      sizeof ".server9" INKMODEL;
   active.file = malloc (n);
   if (active.file == NULL || !dup_into (&active.id, entry->id) ||
       !dup_into (&active.version, entry->version) || !dup_into (&active.sha256, entry->sha256) ||
-      !dup_into (&active.url, entry->url)) {
+      !dup_into (&active.url, entry->url) || !current_active (store, &old)) {
     st = ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
     goto out;
   }
-  snprintf (active.file, n, "%s%s%s" INKMODEL, name, entry->version != NULL ? "-" : "",
-            entry->version != NULL ? entry->version : "");
+  /* A model opened from a file and a server's model of the same id and
+   * version are different models: the one kept must not be overwritten. */
+  for (int k = 0; k == 0 || file_clash (&old, &active) || file_clash (&store->previous, &active);
+       k++) {
+    char mark[16] = "";
+
+    if (k == 1)
+      snprintf (mark, sizeof mark, ".%s", ink_model_origin_to_string (active.origin));
+    else if (k > 1)
+      snprintf (mark, sizeof mark, ".%s%d", ink_model_origin_to_string (active.origin), k);
+    snprintf (active.file, n, "%s%s%s%s" INKMODEL, name, entry->version != NULL ? "-" : "",
+              entry->version != NULL ? entry->version : "", mark);
+  }
   st = save_model (store, active.file, base, err);
   if (st != INK_OK) {
     ink_error_prefix (err, "cannot save the model");
@@ -1116,10 +1136,6 @@ ink_model_store_install (InkModelStore *store, const InkModelStoreEntry *entry,
   st = set_personal (store, &active, personal, err);
   if (st != INK_OK)
     goto out;
-  if (!current_active (store, &old)) {
-    st = ink_error_set (err, INK_ERR_NO_MEMORY, "out of memory");
-    goto out;
-  }
   /* reinstalling the active model keeps the previous one */
   if (same_model (&old, &active)) {
     if (store->previous.set && !entry_copy (store, &previous, &store->previous))

@@ -19,8 +19,10 @@
  *   DIR/.lock                serializes changes between processes
  *
  * NAME is ink_model_store_safe_name (id) followed by "-VERSION" when the
- * model has a version. The bundled model lives outside the store, read-only
- * (in the install prefix); the store only names it.
+ * model has a version, and by ".ORIGIN" ("server" or "file") when a kept
+ * entry of the other origin already has that name. The bundled model lives
+ * outside the store, read-only (in the install prefix); the store only
+ * names it.
  *
  * Only models referenced by the active or the previous entry are kept: each
  * change of the active entry deletes the others ("clean-up"). A pointer
@@ -176,8 +178,9 @@ InkModel *ink_model_store_load_entry (const InkModelStore *store, const InkModel
  * here).
  * base is written as a compiled model; personal (may be NULL) is the
  * user's examples applied to base. Installing the entry that is already
- * active (same id and version) replaces it in place and keeps the previous
- * entry. */
+ * active (same id, version and origin) replaces it in place and keeps the
+ * previous entry; a model of the other origin with the same id and version
+ * is another model (it gets its own file). */
 InkStatus ink_model_store_install (InkModelStore *store, const InkModelStoreEntry *entry,
                                    const InkModel *base, const InkModel *personal, InkError *err);
 /* Saves personal as the active entry's personalized model (after the user

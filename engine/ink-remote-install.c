@@ -74,8 +74,8 @@ download_path (InkRemote *remote, const char *name, const char *suffix)
 static bool
 is_active (const InkManifestModel *m, const InkModelStoreEntry *active)
 {
-  if (active->source != INK_MODEL_SOURCE_DOWNLOADED || active->id == NULL ||
-      strcmp (m->id, active->id) != 0)
+  if (active->source != INK_MODEL_SOURCE_DOWNLOADED || active->origin != INK_MODEL_ORIGIN_SERVER ||
+      active->id == NULL || strcmp (m->id, active->id) != 0)
     return false;
   if (m->version == NULL || active->version == NULL)
     return m->version == NULL && active->version == NULL;
@@ -101,7 +101,8 @@ find_requested (InkRemote *remote, const char *version)
       continue;
     if (found < 0)
       found = (int) i;
-    else if (active.id != NULL && strcmp (m->id, active.id) == 0 &&
+    else if (active.origin == INK_MODEL_ORIGIN_SERVER && active.id != NULL &&
+             strcmp (m->id, active.id) == 0 &&
              strcmp (remote->judged[found].model.id, active.id) != 0)
       found = (int) i; /* prefer the active model's line */
   }

@@ -485,12 +485,14 @@ same_str (const char *a, const char *b)
   return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp (a, b) == 0);
 }
 
-/* Whether m is the model of entry e (same id, and version when either has). */
+/* Whether m is the model of entry e (same id, and version when either has).
+ * A model opened from a file is never a manifest model, whatever its id. */
 static bool
 is_entry (const InkManifestModel *m, const InkModelStoreEntry *e)
 {
-  return e != NULL && e->source == INK_MODEL_SOURCE_DOWNLOADED && e->id != NULL &&
-         strcmp (m->id, e->id) == 0 && same_str (m->version, e->version);
+  return e != NULL && e->source == INK_MODEL_SOURCE_DOWNLOADED &&
+         e->origin == INK_MODEL_ORIGIN_SERVER && e->id != NULL && strcmp (m->id, e->id) == 0 &&
+         same_str (m->version, e->version);
 }
 
 void
@@ -795,7 +797,8 @@ choose (InkRemote *remote, char *reason, size_t size)
     if (a->model.version != NULL && active.version != NULL)
       newer = ink_version_compare (a->model.version, active.version) > 0;
     else
-      newer = !a->active && (a->model.version != NULL || strcmp (a->model.id, active.id) != 0);
+      newer = !a->active && (a->model.version != NULL || active.origin != INK_MODEL_ORIGIN_SERVER ||
+                             strcmp (a->model.id, active.id) != 0);
     if (!newer)
       continue;
     if (best < 0 || ink_version_compare (a->model.version, remote->judged[best].model.version) >= 0)

@@ -21,6 +21,9 @@
  *    rollout bucket; ink_manifest_model_applies) and is newer than the
  *    active model. A model the user rolled back from is skipped by checks
  *    and automatic updates (but can be installed by name).
+ *    A model opened from a file (INK_MODEL_ORIGIN_FILE) is never a
+ *    manifest model, even with the same id and version: it is not shown
+ *    as active or previous, and its id is no line of the manifest's.
  *
  * Install (ink_remote_install): a check (as above), then for the chosen
  * model:
@@ -267,11 +270,12 @@ InkStatus ink_remote_check (InkRemote *remote, InkRemoteCheckResult *result, Ink
  *    with *installed false (the log and result->reason say why).
  *  - version given: the manifest model whose version equals it numerically
  *    (or whose id equals it, for seed-form manifests), preferring the
- *    active model's id; channel and rollout do not apply to a model asked
- *    for by name (min_app_version, expiry and verification do). Not in the
- *    manifest: INK_ERR_INVALID_ARGUMENT. Older than the active model
- *    without INK_REMOTE_ALLOW_OLDER: INK_ERR_VERIFICATION. The same as the
- *    active one without INK_REMOTE_REINSTALL: INK_OK, *installed false.
+ *    active model's id (when the updater installed it); channel and
+ *    rollout do not apply to a model asked for by name (min_app_version,
+ *    expiry and verification do). Not in the manifest:
+ *    INK_ERR_INVALID_ARGUMENT. Older than the active model without
+ *    INK_REMOTE_ALLOW_OLDER: INK_ERR_VERIFICATION. The same as the active
+ *    one without INK_REMOTE_REINSTALL: INK_OK, *installed false.
  * installed and result may be NULL. On INK_OK with *installed true, the
  * store's active entry is the new model. */
 InkStatus ink_remote_install (InkRemote *remote, const char *version, unsigned flags,

@@ -551,6 +551,54 @@ test_origin (Fixture *f, gconstpointer data)
   ink_model_store_free (store);
 }
 
+/* A server's model with the id and version of a model opened from a file
+ * is another model: installing one over the other keeps both files, and the
+ * one replaced is the previous entry (not reinstalled in place). */
+static void
+test_origin_same_name (Fixture *f, gconstpointer data)
+{
+  InkModelStore *store = open_store (f);
+  InkModelStoreEntry opened = {.id = "file-x",
+                               .version = "2.0",
+                               .url = "file:///home/someone/x.mlmodel",
+                               .origin = INK_MODEL_ORIGIN_FILE};
+  InkModelStoreEntry active, previous;
+  InkError err = {0};
+  InkModel *m = make_model (7);
+
+  ink_assert_ok (ink_model_store_install (store, &opened, m, NULL, &err), &err);
+  ink_model_free (m);
+  install (store, "file-x", "2.0", 8, 0);
+  ink_model_store_get_active (store, &active);
+  g_assert_cmpint (active.origin, ==, INK_MODEL_ORIGIN_SERVER);
+  g_assert_cmpfloat (load_answer (store, 0, NULL), ==, 8);
+  g_assert_true (ink_model_store_get_previous (store, &previous));
+  g_assert_cmpint (previous.origin, ==, INK_MODEL_ORIGIN_FILE);
+  g_assert_cmpstr (previous.path, !=, active.path);
+  g_assert_true (exists (f, "models/file-x-2.0.inkmodel"));
+  g_assert_true (exists (f, "models/file-x-2.0.server.inkmodel"));
+  ink_assert_ok (ink_model_store_rollback (store, NULL, &err), &err);
+  g_assert_cmpfloat (load_answer (store, 0, NULL), ==, 7);
+
+  /* The other way round: the file opened over the server's model. */
+  ink_model_store_free (store);
+  g_free (f->store);
+  f->store = g_build_filename (f->dir, "store2", NULL);
+  store = open_store (f);
+  install (store, "file-x", "2.0", 8, 0);
+  m = make_model (7);
+  ink_assert_ok (ink_model_store_install (store, &opened, m, NULL, &err), &err);
+  ink_model_free (m);
+  g_assert_cmpfloat (load_answer (store, 0, NULL), ==, 7);
+  g_assert_true (ink_model_store_get_previous (store, &previous));
+  g_assert_cmpint (previous.origin, ==, INK_MODEL_ORIGIN_SERVER);
+  g_assert_true (exists (f, "models/file-x-2.0.inkmodel"));
+  g_assert_true (exists (f, "models/file-x-2.0.file.inkmodel"));
+  ink_assert_ok (ink_model_store_rollback (store, NULL, &err), &err);
+  g_assert_cmpfloat (load_answer (store, 0, NULL), ==, 8);
+  ink_model_store_free (store);
+}
+
 /* Saves a model y = x + b as DIR/models/name. */
 static void
 save_store_model (Fixture *f, const char *name, double b)
@@ -652,6 +700,7 @@ main (int argc, char **argv)
   ADD ("/model-store/cleanup", test_cleanup);
   ADD ("/model-store/install-refuses-unsafe", test_install_refuses_unsafe);
   ADD ("/model-store/origin", test_origin);
+  ADD ("/model-store/origin-same-name", test_origin_same_name);
   ADD ("/model-store/older-pointer-file", test_older_pointer_file);
 #undef ADD
   g_test_add_func ("/model-store/safe-names", test_safe_names);

@@ -919,6 +919,138 @@ test_ca_file (Fixture *f, gconstpointer data)
   https_stop (&h);
 }
 
+/* Opens a copy of the bundled model as DIR/doodles.mlmodel: the store's
+ * active entry is then "file-doodles" 1.0.0, opened from a file. */
+static void
+open_doodles (Fixture *f)
+{
+  g_autofree char *path = g_build_filename (f->dir, "doodles.mlmodel", NULL);
+  g_autoptr (GFile) bundled = g_file_new_for_path (g_getenv ("INKLING_BUNDLED_MODEL"));
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_copy (bundled, file, G_FILE_COPY_NONE, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  inkling_model_manager_open_model_async (f->manager, file, NULL, store_result, &result);
+  g_assert_true (inkling_model_manager_open_model_finish (f->manager, wait_for (&result), &error));
+  g_assert_no_error (error);
+  wait_idle (f);
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_OPENED);
+}
+
+/* Serves site (replacing the fixture's server) and points the updater at it. */
+static void
+serve_site (Fixture *f, const char *site)
+{
+  stop_server (f->server);
+  g_clear_object (&f->server);
+  g_clear_pointer (&f->url, g_free);
+  f->server = serve (site, NULL, &f->url);
+  set_server (f);
+}
+
+/* A manifest model with the id and version of the model the user opened
+ * from a file is not that model: a check does not show it as running, and
+ * installing it installs it (the opened model kept as the previous one). */
+static void
+test_opened_file_same_version (Fixture *f, gconstpointer data)
+{
+  g_autofree char *site = g_build_filename (f->dir, "site-file", NULL);
+  g_autofree char *installed = NULL;
+  g_autofree char *rolled = NULL;
+  g_autoptr (InklingAvailableModel) m = NULL;
+
+  open_doodles (f);
+  g_assert_cmpint (g_mkdir_with_parents (site, 0700), ==, 0);
+  run_cli ((const char *const[]){"publish", site, g_getenv ("INKLING_BUNDLED_MODEL"), "--version",
+                                 "1.0.0", "--id", "file-doodles", NULL});
+  serve_site (f, site);
+  g_free (run_ok (f, CHECK, NULL));
+  m = find_available (f, "1.0.0");
+  g_assert_nonnull (m);
+  g_assert_cmpstr (inkling_available_model_get_id (m), ==, "file-doodles");
+  g_assert_false (inkling_available_model_get_active (m));
+  g_clear_object (&m);
+
+  installed = run_ok (f, INSTALL, "1.0.0");
+  g_assert_cmpstr (installed, ==, "Installed version 1.0.0 (downloaded)");
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_DOWNLOADED);
+  g_assert_cmpstr (inkling_updater_get_active_name (f->updater), ==, "1.0.0 (downloaded)");
+  g_assert_cmpstr (inkling_updater_get_previous_name (f->updater), ==,
+                   "1.0.0 (opened from a file)");
+  m = find_available (f, "1.0.0");
+  g_assert_true (inkling_available_model_get_active (m));
+
+  /* The opened model is still there to go back to. */
+  rolled = run_ok (f, ROLLBACK, NULL);
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_OPENED);
+  g_assert_cmpstr (inkling_updater_get_previous_name (f->updater), ==, "1.0.0 (downloaded)");
+}
+
+/* Asked for by a version two manifest models have, the one with the opened
+ * model's id is not taken for the running model's line: the first listed
+ * is installed. */
+static void
+test_opened_file_not_preferred (Fixture *f, gconstpointer data)
+{
+  GListModel *list;
+  g_autofree char *installed = NULL;
+  const char *active_id = NULL;
+
+  open_doodles (f);
+  run_cli ((const char *const[]){"publish", f->site, g_getenv ("INKLING_BUNDLED_MODEL"),
+                                 "--version", "1.0.0", "--id", "file-doodles", NULL});
+  set_server (f);
+  installed = run_ok (f, INSTALL, "1.0.0");
+  g_assert_cmpstr (installed, ==, "Installed version 1.0.0 (downloaded)");
+  list = inkling_updater_get_available (f->updater);
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++) {
+    g_autoptr (InklingAvailableModel) m = g_list_model_get_item (list, i);
+
+    if (inkling_available_model_get_active (m)) {
+      g_assert_null (active_id);
+      active_id = inkling_available_model_get_id (m);
+    }
+  }
+  g_assert_nonnull (active_id);
+  g_assert_cmpstr (active_id, !=, "file-doodles");
+}
+
+/* The seed article's manifest (one model, no version, its id the file
+ * name) naming the opened model's id: a model without a version whose id
+ * is the opened model's is still new, and an update installs it. */
+static void
+test_opened_file_seed_form (Fixture *f, gconstpointer data)
+{
+  g_autofree char *site = g_build_filename (f->dir, "site-seed", NULL);
+  g_autofree char *models = g_build_filename (site, "models", NULL);
+  g_autofree char *model = g_build_filename (models, "file-doodles.mlmodel", NULL);
+  g_autofree char *manifest = g_build_filename (site, "manifest.json", NULL);
+  g_autoptr (GFile) bundled = g_file_new_for_path (g_getenv ("INKLING_BUNDLED_MODEL"));
+  g_autoptr (GFile) copy = g_file_new_for_path (model);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *installed = NULL;
+
+  open_doodles (f);
+  g_assert_cmpint (g_mkdir_with_parents (models, 0700), ==, 0);
+  g_assert_true (g_file_copy (bundled, copy, G_FILE_COPY_NONE, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_file_set_contents (manifest, "{\"url\": \"models/file-doodles.mlmodel\"}", -1, &error);
+  g_assert_no_error (error);
+  serve_site (f, site);
+  summary = run_ok (f, CHECK, NULL);
+  g_assert_cmpstr (summary, ==, "Version file-doodles is available");
+  installed = run_ok (f, INSTALL, NULL);
+  g_assert_cmpstr (installed, ==, "Installed version file-doodles (downloaded)");
+  /* No version in the store: the file's own metadata version shows. */
+  assert_model (f, "1.0.0", INKLING_MODEL_SOURCE_DOWNLOADED);
+  g_assert_cmpstr (inkling_updater_get_active_name (f->updater), ==, "file-doodles (downloaded)");
+  g_assert_cmpstr (inkling_updater_get_previous_name (f->updater), ==,
+                   "1.0.0 (opened from a file)");
+}
+
 /* A server that fails: automatic checks back off (the engine's backoff),
  * and nothing is installed. */
 static void
@@ -968,6 +1100,9 @@ main (int argc, char *argv[])
   ADD ("/updater/automatic", test_automatic);
   ADD ("/updater/automatic-backoff", test_automatic_backoff);
   ADD ("/updater/ca-file", test_ca_file);
+  ADD ("/updater/opened-file-same-version", test_opened_file_same_version);
+  ADD ("/updater/opened-file-seed-form", test_opened_file_seed_form);
+  ADD ("/updater/opened-file-not-preferred", test_opened_file_not_preferred);
 #undef ADD
 
   return g_test_run ();
