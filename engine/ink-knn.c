@@ -524,18 +524,79 @@ distances_avx2 (const float *x, const float *samples, size_t n, size_t dims, flo
 /* The dot products of q (int16, stride values) with compact rows [0, n)
  * (int8, stride values, a multiple of 32), exact in int32 while stride <=
  * 512, into dot. */
+__attribute__ ((target ("avx512f,avx512bw"))) static inline __m512i
+compact_dot_lanes (const int16_t *q, const int8_t *c, size_t stride)
+{
+  __m512i a = _mm512_setzero_si512 ();
+
+  for (size_t j = 0; j < stride; j += 32) {
+    __m512i cw = _mm512_cvtepi8_epi16 (_mm256_loadu_si256 ((const void *) (c + j)));
+    a = _mm512_add_epi32 (a, _mm512_madd_epi16 (cw, _mm512_loadu_si512 ((const void *) (q + j))));
+  }
+  return a;
+}
+
+/* The lane sums of 16 vectors, in order, in one vector: pairs of vectors
+ * are interleaved and added (32-bit, then 64-bit elements, then 128-bit
+ * lanes), so each level halves the vectors and doubles what each element
+ * sums. Integer sums: the same as summing each vector alone. */
+__attribute__ ((target ("avx512f"))) static inline __m512i
+lane_sums_16 (const __m512i v[16])
+{
+  __m512i c[8], e[4], f[2];
+
+  for (int k = 0; k < 8; k++)
+    c[k] = _mm512_add_epi32 (_mm512_unpacklo_epi32 (v[2 * k], v[2 * k + 1]),
+                             _mm512_unpackhi_epi32 (v[2 * k], v[2 * k + 1]));
+  for (int k = 0; k < 4; k++)
+    e[k] = _mm512_add_epi32 (_mm512_unpacklo_epi64 (c[2 * k], c[2 * k + 1]),
+                             _mm512_unpackhi_epi64 (c[2 * k], c[2 * k + 1]));
+  for (int k = 0; k < 2; k++)
+    f[k] = _mm512_add_epi32 (_mm512_shuffle_i32x4 (e[2 * k], e[2 * k + 1], 0x88),
+                             _mm512_shuffle_i32x4 (e[2 * k], e[2 * k + 1], 0xDD));
+  return _mm512_add_epi32 (_mm512_shuffle_i32x4 (f[0], f[1], 0x88),
+                           _mm512_shuffle_i32x4 (f[0], f[1], 0xDD));
+}
+
 __attribute__ ((target ("avx512f,avx512bw"))) static void
 compact_dots_avx512 (const int16_t *q, const int8_t *codes, size_t n, size_t stride, int32_t *dot)
 {
-  for (size_t i = 0; i < n; i++) {
-    const int8_t *c = codes + i * stride;
-    __m512i a = _mm512_setzero_si512 ();
-    for (size_t j = 0; j < stride; j += 32) {
-      __m512i cw = _mm512_cvtepi8_epi16 (_mm256_loadu_si256 ((const void *) (c + j)));
-      a = _mm512_add_epi32 (a, _mm512_madd_epi16 (cw, _mm512_loadu_si512 ((const void *) (q + j))));
+  size_t i = 0;
+
+  /* Sixteen rows' sums reduced together, not one horizontal sum per row. */
+  if (stride == 128) {
+    /* The usual embedding size: the query stays in four registers. */
+    const __m512i q0 = _mm512_loadu_si512 ((const void *) q),
+                  q1 = _mm512_loadu_si512 ((const void *) (q + 32)),
+                  q2 = _mm512_loadu_si512 ((const void *) (q + 64)),
+                  q3 = _mm512_loadu_si512 ((const void *) (q + 96));
+    for (; i + 16 <= n; i += 16) {
+      __m512i a[16];
+#pragma GCC unroll 16
+      for (int r = 0; r < 16; r++) {
+        const int8_t *c = codes + (i + (size_t) r) * 128;
+        __m512i s0 =
+          _mm512_madd_epi16 (_mm512_cvtepi8_epi16 (_mm256_loadu_si256 ((const void *) c)), q0);
+        __m512i s1 = _mm512_madd_epi16 (
+          _mm512_cvtepi8_epi16 (_mm256_loadu_si256 ((const void *) (c + 32))), q1);
+        __m512i s2 = _mm512_madd_epi16 (
+          _mm512_cvtepi8_epi16 (_mm256_loadu_si256 ((const void *) (c + 64))), q2);
+        __m512i s3 = _mm512_madd_epi16 (
+          _mm512_cvtepi8_epi16 (_mm256_loadu_si256 ((const void *) (c + 96))), q3);
+        a[r] = _mm512_add_epi32 (_mm512_add_epi32 (s0, s1), _mm512_add_epi32 (s2, s3));
+      }
+      _mm512_storeu_si512 ((void *) (dot + i), lane_sums_16 (a));
     }
-    dot[i] = _mm512_reduce_add_epi32 (a);
   }
+  for (; i + 16 <= n; i += 16) {
+    __m512i a[16];
+#pragma GCC unroll 16
+    for (int r = 0; r < 16; r++)
+      a[r] = compact_dot_lanes (q, codes + (i + (size_t) r) * stride, stride);
+    _mm512_storeu_si512 ((void *) (dot + i), lane_sums_16 (a));
+  }
+  for (; i < n; i++)
+    dot[i] = _mm512_reduce_add_epi32 (compact_dot_lanes (q, codes + i * stride, stride));
 }
 
 __attribute__ ((target ("avx2"))) static void
@@ -682,7 +743,7 @@ nearest_compact (const InkKnn *knn, const float *x, size_t k, float *best_d, siz
   double gamma = 2.0 * (double) (knn->dims + 8) * ldexp (1.0, -24);
   double eta = (double) (knn->dims + 8) * ldexp (1.0, -147);
   double up = 1.0 + 1e-12, ustar2 = INFINITY, qscale, qnorm2, qerr, t;
-  double *ub, *lo;
+  double *ub, *lo2;
   int32_t *dot;
   int16_t *q;
 
@@ -692,8 +753,8 @@ nearest_compact (const InkKnn *knn, const float *x, size_t k, float *best_d, siz
   ub = malloc ((k + n) * sizeof *ub + n * sizeof *dot + knn->cstride * sizeof *q);
   if (ub == NULL)
     return SIZE_MAX;
-  lo = ub + k;
-  dot = (int32_t *) (void *) (lo + n);
+  lo2 = ub + k;
+  dot = (int32_t *) (void *) (lo2 + n);
   q = (int16_t *) (void *) (dot + n);
   memset (q, 0, knn->cstride * sizeof *q);
   qscale = quantize (x, knn->dims, 32767.0, NULL, q, &qnorm2, &qerr);
@@ -704,10 +765,9 @@ nearest_compact (const InkKnn *knn, const float *x, size_t k, float *best_d, siz
     double cross = 2.0 * qscale * knn->cscale[i] * (double) dot[i];
     double a = qnorm2 - cross + knn->cnorm2[i];
     double slack = 1e-15 * (qnorm2 + fabs (cross) + knn->cnorm2[i]) + 1e-300;
-    double hi = a + slack, reach = knn->cerr[i] + qerr, u, lo_d;
+    double hi = a + slack, reach = knn->cerr[i] + qerr, u;
     size_t pos;
-    lo_d = a - slack > 0.0 ? sqrt (a - slack) * (1.0 - 1e-12) - reach : -reach;
-    lo[i] = lo_d;
+    lo2[i] = a - slack;
     if (found == k && hi > ustar2)
       continue;
     u = sqrt (hi) * up + reach * up;
@@ -732,8 +792,12 @@ nearest_compact (const InkKnn *knn, const float *x, size_t k, float *best_d, siz
   t = sqrt ((ub[k - 1] * ub[k - 1] * (1.0 + gamma) + 2.0 * eta) / (1.0 - gamma)) * up;
   found = 0;
   for (size_t i = 0; i < n; i++) {
+    double reach = knn->cerr[i] + qerr;
     float d;
-    if (lo[i] > t)
+    /* D's lower bound is sqrt (lo2) (1 - 1e-12) - reach: past t when
+     * lo2 (1 - 1e-12)^2 > (t + reach)^2, tested without a square root per
+     * example; the factors keep rounding on the side of scanning. */
+    if (lo2[i] > 0.0 && lo2[i] * (1.0 - 2e-12) > (t + reach) * (t + reach) * (1.0 + 1e-15))
       continue;
     distances (x, knn->samples + i * knn->dims, 1, knn->dims, &d);
     found = keep_nearest (d, i, k, found, best_d, best_i);
