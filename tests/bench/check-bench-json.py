@@ -28,9 +28,12 @@ def check(doc, want_all_engine_cases):
         assert c["case"] in CASES, c
         assert c["system"] in SYSTEMS, c
         key = "count" if c["case"] == "long-frames-during-update" else "median_us"
-        # The frame case may also say how many frames it saw.
-        extra = {"frames"} if key == "count" else set()
+        # The frame case may also say how many frames it saw; a case compared
+        # with a peer, its rounds' medians.
+        extra = {"frames"} if key == "count" else {"rounds"}
         assert set(c) - extra == {"case", "system", key, "min_us", "max_us"}, c
+        if "rounds" in c:
+            assert c["rounds"] and all(isinstance(r, (int, float)) for r in c["rounds"]), c
         for k in (key, "min_us", "max_us"):
             assert isinstance(c[k], (int, float)) and c[k] >= 0, c
         if key == "median_us":
