@@ -171,14 +171,17 @@ quantize (const float *x, size_t n, double limit, int8_t *c8, int16_t *c16, doub
     ex++;
   if (ex < -149)
     ex = -149;
+  /* Multiplying by these powers of two is exact, as ldexp is (|ex| stays far
+   * inside double's exponent range), without a library call per value. */
+  const double down = ldexp (1.0, -ex), up = ldexp (1.0, ex);
   for (size_t j = 0; j < n; j++) {
-    double v = rint (ldexp ((double) x[j], -ex)), d;
+    double v = rint ((double) x[j] * down), d;
     v = v > limit ? limit : v < -limit ? -limit : v;
     if (c8 != NULL)
       c8[j] = (int8_t) v;
     else
       c16[j] = (int16_t) v;
-    d = (double) x[j] - ldexp (v, ex); /* exact: under 24 significant bits */
+    d = (double) x[j] - v * up; /* exact: under 24 significant bits */
     e2 += d * d;
     sq += v * v; /* exact: an integer below 2^53 */
   }
