@@ -527,7 +527,7 @@ distances_avx2 (const float *x, const float *samples, size_t n, size_t dims, flo
 /* The dot products of q (int16, stride values) with compact rows [0, n)
  * (int8, stride values, a multiple of 32), exact in int32 while stride <=
  * 512, into dot. */
-__attribute__ ((target ("avx512f,avx512bw"))) static inline __m512i
+__attribute__ ((target ("avx512f,avx512bw"), always_inline)) static inline __m512i
 compact_dot_lanes (const int16_t *q, const int8_t *c, size_t stride)
 {
   __m512i a = _mm512_setzero_si512 ();
@@ -561,43 +561,32 @@ lane_sums_16 (const __m512i v[16])
                            _mm512_shuffle_i32x4 (f[0], f[1], 0xDD));
 }
 
+/* The dot products of q with 16 compact rows, into dot[0, 16). */
+__attribute__ ((target ("avx512f,avx512bw"), always_inline)) static inline void
+compact_dots_16 (const int16_t *q, const int8_t *codes, size_t stride, int32_t *dot)
+{
+  __m512i a[16];
+
+#pragma GCC unroll 16
+  for (int r = 0; r < 16; r++)
+    a[r] = compact_dot_lanes (q, codes + (size_t) r * stride, stride);
+  _mm512_storeu_si512 ((void *) dot, lane_sums_16 (a));
+}
+
 __attribute__ ((target ("avx512f,avx512bw"))) static void
 compact_dots_avx512 (const int16_t *q, const int8_t *codes, size_t n, size_t stride, int32_t *dot)
 {
   size_t i = 0;
 
-  /* Sixteen rows' sums reduced together, not one horizontal sum per row. */
+  /* Sixteen rows' sums reduced together, not one horizontal sum per row.
+   * 128 values, the usual embedding size, as a constant: the rows' loops
+   * unroll and the query stays in registers. */
   if (stride == 128) {
-    /* The usual embedding size: the query stays in four registers. */
-    const __m512i q0 = _mm512_loadu_si512 ((const void *) q),
-                  q1 = _mm512_loadu_si512 ((const void *) (q + 32)),
-                  q2 = _mm512_loadu_si512 ((const void *) (q + 64)),
-                  q3 = _mm512_loadu_si512 ((const void *) (q + 96));
-    for (; i + 16 <= n; i += 16) {
-      __m512i a[16];
-#pragma GCC unroll 16
-      for (int r = 0; r < 16; r++) {
-        const int8_t *c = codes + (i + (size_t) r) * 128;
-        __m512i s0 =
-          _mm512_madd_epi16 (_mm512_cvtepi8_epi16 (_mm256_loadu_si256 ((const void *) c)), q0);
-        __m512i s1 = _mm512_madd_epi16 (
-          _mm512_cvtepi8_epi16 (_mm256_loadu_si256 ((const void *) (c + 32))), q1);
-        __m512i s2 = _mm512_madd_epi16 (
-          _mm512_cvtepi8_epi16 (_mm256_loadu_si256 ((const void *) (c + 64))), q2);
-        __m512i s3 = _mm512_madd_epi16 (
-          _mm512_cvtepi8_epi16 (_mm256_loadu_si256 ((const void *) (c + 96))), q3);
-        a[r] = _mm512_add_epi32 (_mm512_add_epi32 (s0, s1), _mm512_add_epi32 (s2, s3));
-      }
-      _mm512_storeu_si512 ((void *) (dot + i), lane_sums_16 (a));
-    }
+    for (; i + 16 <= n; i += 16)
+      compact_dots_16 (q, codes + i * 128, 128, dot + i);
   }
-  for (; i + 16 <= n; i += 16) {
-    __m512i a[16];
-#pragma GCC unroll 16
-    for (int r = 0; r < 16; r++)
-      a[r] = compact_dot_lanes (q, codes + (i + (size_t) r) * stride, stride);
-    _mm512_storeu_si512 ((void *) (dot + i), lane_sums_16 (a));
-  }
+  for (; i + 16 <= n; i += 16)
+    compact_dots_16 (q, codes + i * stride, stride, dot + i);
   for (; i < n; i++)
     dot[i] = _mm512_reduce_add_epi32 (compact_dot_lanes (q, codes + i * stride, stride));
 }

@@ -1116,7 +1116,9 @@ ink_model_store_install (InkModelStore *store, const InkModelStoreEntry *entry,
     goto out;
   }
   /* A model opened from a file and a server's model of the same id and
-   * version are different models: the one kept must not be overwritten. */
+   * version are different models: the one kept must not be overwritten.
+   * Only the active and previous entries can clash, so k stays at most 2
+   * and the mark fits the room n leaves for ".server9". */
   for (int k = 0; k == 0 || file_clash (&old, &active) || file_clash (&store->previous, &active);
        k++) {
     char mark[16] = "";

@@ -35,12 +35,8 @@ inner_product_backward (const float *in, size_t n_in, const float *weights, cons
 {
   if (d_bias != NULL)
     add_into (d_bias, d_out, n_out);
-  for (size_t o = 0; d_weights != NULL && o < n_out; o++) {
-    float *restrict row = d_weights + o * n_in;
-    const float g = d_out[o];
-    for (size_t i = 0; i < n_in; i++)
-      row[i] += g * in[i];
-  }
+  if (d_weights != NULL)
+    ink_kernel_dense_weight_grad (1, n_out, n_in, d_out, in, d_weights);
   for (size_t o = 0; d_in != NULL && o < n_out; o++) {
     const float *restrict row = weights + o * n_in;
     const float g = d_out[o];
